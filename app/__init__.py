@@ -1,0 +1,87 @@
+"""Passerelle: the back-office of an accounting firm (see README.md)."""
+import logging
+
+from flask import Flask
+from sqlalchemy import inspect as sa_inspect
+
+from app.extensions import csrf, db, limiter, migrate, new_appbuilder
+
+
+def create_app(overrides=None):
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object("config")
+    if overrides:
+        app.config.update(overrides)
+
+    from app.security.passwords import validate_password
+    from app.security.roles import fab_roles_config
+
+    app.config["FAB_ROLES"] = fab_roles_config()
+    app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", validate_password)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    csrf.init_app(app)
+
+    with app.app_context():
+        from app import models  # noqa: F401  (mappers before FAB inspects them)
+
+        appbuilder = new_appbuilder()
+        appbuilder.init_app(app, db.session)
+        from app.views import register_views
+
+        register_views(appbuilder)
+        _protect_api_login(app)
+        _install_request_guards(app)
+
+        from app.security.tenancy import install_orm_backstop
+
+        install_orm_backstop()
+        if app.config["SYNC_ROLES_AT_STARTUP"] and _database_is_migrated():
+            from app.security.roles import sync_roles
+
+            sync_roles(appbuilder.sm)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    _register_template_helpers(app)
+    return app
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _database_is_migrated():
+    try:
+        return sa_inspect(db.engine).has_table("alembic_version")
+    except Exception:  # the database may not exist yet before `flask db upgrade`
+        logging.getLogger(__name__).warning("Base de données injoignable au démarrage")
+        return False
+
+
+def _protect_api_login(app):
+    """FAB rate-limits the login form only; the API login gets the same limit."""
+    endpoint = "SecurityApi.login"
+    if endpoint in app.view_functions and app.config.get("AUTH_RATE_LIMITED"):
+        app.view_functions[endpoint] = limiter.limit(
+            lambda: app.config["AUTH_RATE_LIMIT"], methods=["POST"]
+        )(app.view_functions[endpoint])
+
+
+def _install_request_guards(app):
+    from app.security.guards import check_list_arguments, security_headers
+
+    app.before_request(check_list_arguments)
+    app.after_request(security_headers)
+
+
+def _register_template_helpers(app):
+    from app.formatting import format_date, format_datetime, format_money
+
+    app.jinja_env.filters["date_fr"] = format_date
+    app.jinja_env.filters["datetime_fr"] = format_datetime
+    app.jinja_env.filters["money"] = format_money

@@ -1,0 +1,76 @@
+"""Client dossiers of a cabinet, their assigned collaborators and dashboard pins."""
+import datetime as dt
+from typing import Optional
+
+from flask_appbuilder import Model
+from sqlalchemy import (
+    Boolean, Column, DateTime, ForeignKey, Integer, String, Table, UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.mixins import CabinetOwned, utcnow
+
+PACKS = ("Essentiel", "Standard", "Premium")
+
+client_collaborator = Table(
+    "client_collaborator",
+    Model.metadata,
+    Column("client_id", Integer, ForeignKey("client.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+
+
+class Client(CabinetOwned, Model):
+    __tablename__ = "client"
+    __table_args__ = (
+        UniqueConstraint("cabinet_id", "dossier_code", name="uq_client_cabinet_dossier_code"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    siren: Mapped[Optional[str]] = mapped_column(String(9), index=True)
+    email: Mapped[str] = mapped_column(String(320), nullable=False)
+    pack: Mapped[str] = mapped_column(String(20), nullable=False, default="Essentiel")
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, default=utcnow, nullable=False, index=True
+    )
+    last_login_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, index=True)
+    # Isacompta « numéro de dossier »: links the client to its accounting dossier.
+    dossier_code: Mapped[Optional[str]] = mapped_column(String(20))
+    dossier_label: Mapped[Optional[str]] = mapped_column(String(120))
+    multi_vat: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    client_can_edit_accounting: Mapped[bool] = mapped_column(
+        Boolean, default=False, nullable=False
+    )
+    accountant_is_admin: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+
+    cabinet = relationship("Cabinet")
+    collaborators = relationship(
+        "AppUser", secondary=client_collaborator, lazy="selectin",
+        order_by="AppUser.last_name",
+    )
+
+    @property
+    def has_dossier(self):
+        return bool(self.dossier_code)
+
+    def __repr__(self):
+        return self.name
+
+
+class DashboardPin(Model):
+    __tablename__ = "dashboard_pin"
+    __table_args__ = (UniqueConstraint("user_id", "client_id", name="uq_dashboard_pin"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    client_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("client.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    user = relationship("AppUser")
+    client = relationship("Client")

@@ -1,0 +1,43 @@
+"""FAB's user extended with the cabinet (or client dossier) it belongs to."""
+from typing import Optional
+
+from flask_appbuilder.security.sqla.models import User as FabUser
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+
+class AppUser(FabUser):
+    """Named apart from FAB's `User` so that string references stay unambiguous."""
+
+    __tablename__ = "ab_user"
+    __table_args__ = (
+        CheckConstraint(
+            "cabinet_id IS NULL OR client_id IS NULL", name="ck_ab_user_one_tenant"
+        ),
+        {"extend_existing": True},
+    )
+
+    # Staff users belong to a cabinet, client users to one client dossier,
+    # platform administrators to neither.
+    cabinet_id: Mapped[Optional[int]] = mapped_column(
+        Integer, ForeignKey("cabinet.id", ondelete="CASCADE"), index=True
+    )
+    client_id: Mapped[Optional[int]] = mapped_column(
+        Integer, ForeignKey("client.id", ondelete="CASCADE"), index=True
+    )
+    phone: Mapped[Optional[str]] = mapped_column(String(30))
+    job_title: Mapped[Optional[str]] = mapped_column(String(100))
+
+    cabinet = relationship("Cabinet", foreign_keys=[cabinet_id])
+    client = relationship("Client", foreign_keys=[client_id])
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def role_names(self):
+        return {role.name for role in self.roles}
+
+    def __repr__(self):
+        return self.full_name or self.username

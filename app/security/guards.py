@@ -1,0 +1,57 @@
+"""Request guards for inputs FAB turns into 500s (DESIGN.md §6)."""
+import prison
+from flask import abort, current_app, jsonify, request
+from flask_babel import gettext
+
+MAX_ID = 2**63 - 1
+
+
+def _positive_int(value):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+def _bad_request(message):
+    if request.path.startswith("/api/"):
+        response = jsonify(message=message)
+        response.status_code = 400
+        abort(response)
+    abort(400, description=message)
+
+
+def check_list_arguments():
+    """psize_<View> and page_<View> must be sane integers; ids must fit in 64 bits;
+    an API `q` must be a Rison object."""
+    max_size = current_app.config["MAX_PAGE_SIZE"]
+    for name, value in request.args.items():
+        if name.startswith("psize_"):
+            size = _positive_int(value)
+            if size is None or size > max_size:
+                _bad_request(gettext(
+                    "Taille de page invalide : « %(value)s ». Indiquez un nombre entier entre 1 et %(max)d.",
+                    value=value[:20], max=max_size))
+        elif name.startswith("page_"):
+            if _positive_int(value) is None and value != "0":
+                _bad_request(gettext("Numéro de page invalide : « %(value)s ».", value=value[:20]))
+    for key, value in (request.view_args or {}).items():
+        if key == "pk":
+            number = _positive_int(value)
+            if number is None or number > MAX_ID:
+                abort(404)
+    if request.path.startswith("/api/") and "q" in request.args:
+        try:
+            parsed = prison.loads(request.args["q"])
+        except Exception:
+            parsed = None
+        if not isinstance(parsed, dict):
+            _bad_request(gettext("Paramètre « q » invalide : un objet Rison est attendu, par exemple (page:0)."))
+
+
+def security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response

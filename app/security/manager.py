@@ -1,0 +1,73 @@
+"""Passerelle's security manager: FAB's, with our user model and rules."""
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.views import UserDBModelView
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import limiter
+from app.models import AppUser
+from app.models.mixins import utcnow
+from app.security.cabinets import OwnerRuleError, check_owner_rule
+from app.security.tenancy import reset_scope
+
+EXTRA_USER_COLUMNS = ["cabinet", "client", "phone", "job_title"]
+
+
+class PasserelleUserDBModelView(UserDBModelView):
+    """The platform operator's user screen (Security menu, Admin only)."""
+
+    add_columns = UserDBModelView.add_columns[:-2] + EXTRA_USER_COLUMNS + ["password", "conf_password"]
+    edit_columns = UserDBModelView.edit_columns + EXTRA_USER_COLUMNS
+    list_columns = ["first_name", "last_name", "username", "email", "cabinet", "roles", "active"]
+    label_columns = dict(
+        UserDBModelView.label_columns,
+        cabinet=_l("Cabinet"), client=_l("Dossier client"), phone=_l("Téléphone"),
+        job_title=_l("Fonction"),
+    )
+
+    def pre_update(self, item):
+        check_owner_rule(self.datamodel.session, item)
+        super().pre_update(item)
+
+    def pre_add(self, item):
+        check_owner_rule(self.datamodel.session, item)
+        super().pre_add(item)
+
+    def pre_delete(self, item):
+        check_owner_rule(self.datamodel.session, item, deleting=True)
+        super().pre_delete(item)
+
+
+class PasserelleSecurityManager(SecurityManager):
+    user_model = AppUser
+    userdbmodelview = PasserelleUserDBModelView
+
+    @staticmethod
+    def hash_password(password):
+        """Hash as FAB does for its own forms, so that either can check it."""
+        from flask import current_app
+        from werkzeug.security import generate_password_hash
+
+        return generate_password_hash(
+            password,
+            method=current_app.config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
+            salt_length=current_app.config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16),
+        )
+
+    def create_limiter(self, app):
+        # One limiter for the whole app, its storage set by RATELIMIT_STORAGE_URI.
+        limiter.init_app(app)
+        return limiter
+
+    def update_user_auth_stat(self, user, success=True):
+        reset_scope()
+        super().update_user_auth_stat(user, success)
+        if success and getattr(user, "client_id", None):
+            from app.models import Client
+
+            client = self.session.get(Client, user.client_id)
+            if client is not None:
+                client.last_login_at = utcnow()
+                self.session.commit()
+
+
+__all__ = ["OwnerRuleError", "PasserelleSecurityManager"]

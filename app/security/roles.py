@@ -1,0 +1,88 @@
+"""The six roles of Passerelle, defined here and nowhere else.
+
+They are FAB "builtin" roles: their permissions are regular expressions
+checked in code (view name, permission name), so the database only holds the
+role rows that users are linked to. `flask sync-roles` (and start-up) creates
+those rows; changing a role means changing this file.
+"""
+from flask_babel import lazy_gettext as _l
+
+ADMIN = "Admin"
+OWNER = "Propriétaire"
+ADMINISTRATOR = "Administrateur"
+COLLABORATOR = "Collaborateur"
+RESTRICTED = "Accès restreint"
+CLIENT = "Client"
+PUBLIC = "Public"
+
+STAFF_ROLES = (OWNER, ADMINISTRATOR, COLLABORATOR, RESTRICTED)
+# Roles a cabinet may give its collaborators (Propriétaire only by transfer).
+ASSIGNABLE_STAFF_ROLES = (ADMINISTRATOR, COLLABORATOR, RESTRICTED)
+
+ROLE_DESCRIPTIONS = {
+    ADMIN: _l("Opérateur de la plateforme : tout, y compris le menu Sécurité"),
+    OWNER: _l("Propriétaire du cabinet : tout dans son cabinet"),
+    ADMINISTRATOR: _l("Administrateur : tout dans son cabinet sauf supprimer le compte"),
+    COLLABORATOR: _l("Collaborateur : tous les clients du cabinet, sans les paramètres"),
+    RESTRICTED: _l("Accès restreint : seulement les clients qui lui sont attribués"),
+    CLIENT: _l("Client : son propre espace de facturation"),
+}
+
+
+def _exact(*names):
+    return "^(" + "|".join(names) + ")$"
+
+
+# Each capability is a list of (view regex, permission regex) pairs.
+OWN_PROFILE = [
+    (_exact("UserInfoEditView", "ResetMyPasswordView"), _exact("can_this_form_get", "can_this_form_post")),
+    (_exact("UserDBModelView"), _exact("can_userinfo")),
+    (_exact("Menu"), _exact("can_get")),
+]
+API_DOCS = [
+    (_exact("OpenApi"), _exact("can_get")),
+    (_exact("SwaggerView"), _exact("can_show")),
+]
+CLIENTS_READ_WRITE = [
+    (_exact("Clients"), _exact("menu_access")),
+    (_exact("ClientView"), _exact("can_list", "can_show", "can_edit")),
+    (_exact("ClientApi"), _exact("can_get", "can_put", "can_info")),
+]
+CLIENTS_CREATE_DELETE = [
+    (_exact("ClientView"), _exact("can_add", "can_delete")),
+    (_exact("ClientApi"), _exact("can_post", "can_delete")),
+]
+OWN_DOSSIER_READ = [
+    (_exact("ClientApi"), _exact("can_get")),
+]
+
+FIRM_STAFF = OWN_PROFILE + API_DOCS + CLIENTS_READ_WRITE + CLIENTS_CREATE_DELETE
+
+ROLE_PERMISSIONS = {
+    ADMIN: [(".*", ".*")],
+    # Propriétaire and Administrateur differ on the cabinet account itself
+    # (deletion), which has no screen yet.
+    OWNER: FIRM_STAFF,
+    ADMINISTRATOR: FIRM_STAFF,
+    COLLABORATOR: FIRM_STAFF,
+    RESTRICTED: OWN_PROFILE + API_DOCS + CLIENTS_READ_WRITE,
+    CLIENT: OWN_PROFILE + OWN_DOSSIER_READ,
+}
+
+
+def fab_roles_config():
+    """The FAB_ROLES setting: {role name: [[view regex, permission regex], …]}."""
+    return {name: [list(pair) for pair in pairs] for name, pairs in ROLE_PERMISSIONS.items()}
+
+
+def sync_roles(security_manager, write_permissions=True):
+    """Create the role rows that are missing and, optionally, register every
+    view's permissions so that the Security screens list them. Idempotent."""
+    created = []
+    for name in list(ROLE_PERMISSIONS) + [PUBLIC]:
+        if security_manager.find_role(name) is None:
+            security_manager.add_role(name)
+            created.append(name)
+    if write_permissions:
+        security_manager.appbuilder.add_permissions(update_perms=True)
+    return created

@@ -1,0 +1,64 @@
+"""Field rules shared by forms, the API and imports: one rule, several adapters."""
+import re
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError as SchemaValidationError
+from stdnum.fr import siren as stdnum_siren
+from wtforms.validators import ValidationError as FormValidationError
+
+from app.models import PACKS
+
+DOSSIER_CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
+
+
+class RuleError(ValueError):
+    pass
+
+
+def clean_siren(value):
+    """Normalised SIREN (9 digits, Luhn-valid) or None; raises RuleError."""
+    if value is None or not str(value).strip():
+        return None
+    compact = stdnum_siren.compact(str(value))
+    if not compact.isdigit() or len(compact) != 9:
+        raise RuleError(_l("Le SIREN doit compter 9 chiffres."))
+    if not stdnum_siren.is_valid(compact):
+        raise RuleError(_l("Ce SIREN n'est pas valide (clé de contrôle incorrecte)."))
+    return compact
+
+
+def clean_dossier_code(value):
+    if value is None or not str(value).strip():
+        return None
+    code = str(value).strip()
+    if not DOSSIER_CODE_PATTERN.match(code):
+        raise RuleError(_l(
+            "Le numéro de dossier ne peut contenir que des lettres sans accent, des chiffres, "
+            "« - » et « _ » (20 caractères au plus)."))
+    return code
+
+
+def clean_pack(value):
+    if value not in PACKS:
+        raise RuleError(_l("Pack inconnu : choisissez %(packs)s.", packs=", ".join(PACKS)))
+    return value
+
+
+def form_validator(rule):
+    """WTForms adapter: validates and keeps the normalised value."""
+    def validate(form, field):
+        try:
+            field.data = rule(field.data)
+        except RuleError as error:
+            raise FormValidationError(str(error)) from None
+    return validate
+
+
+def schema_validator(rule):
+    """Marshmallow adapter."""
+    def validate(value):
+        try:
+            rule(value)
+        except RuleError as error:
+            raise SchemaValidationError(str(error)) from None
+    return validate

@@ -1,0 +1,200 @@
+"""One base for every tenant-scoped screen and API.
+
+TenantModelView and TenantModelRestApi close each gap FAB leaves open
+(DESIGN.md §6); the rules themselves live in app.security.tenancy.
+"""
+from flask import abort, flash, redirect, request
+from flask_appbuilder import ModelRestApi, ModelView
+from flask_appbuilder.actions import ActionItem
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.baseviews import expose
+from flask_babel import gettext, lazy_gettext as _l
+from sqlalchemy import exists, select
+from sqlalchemy.orm import object_session
+
+from app.extensions import db
+from app.models.mixins import CabinetOwned, ClientOwned
+from app.security.tenancy import (
+    NOTHING, ScopeKind, current_scope, is_tenant_model, visible_criteria,
+)
+
+
+class ForeignReference(Exception):
+    """A submitted record points at something the user may not see."""
+
+
+class VisibleToCurrentUser(BaseFilter):
+    """FAB filter applying the tenant rules to any query on a tenant model."""
+
+    name = _l("Visible par l'utilisateur")
+    arg_name = None  # never selectable from a URL or the API
+
+    def apply(self, query, value):
+        criteria = visible_criteria(self.model, current_scope() or NOTHING)
+        return query if criteria is None else query.filter(criteria)
+
+
+def _tenant_filter(model):
+    return [["id", VisibleToCurrentUser, None]] if is_tenant_model(model) else []
+
+
+def is_visible(obj) -> bool:
+    """Is this (possibly just submitted) related object visible to the user?"""
+    model = type(obj)
+    criteria = visible_criteria(model, current_scope() or NOTHING)
+    if criteria is None:
+        return True
+    if obj.id is None:
+        return True  # created in the same request, scoped on its own
+    statement = select(exists().where(model.id == obj.id, criteria))
+    session = object_session(obj) or db.session
+    return bool(session.execute(statement.execution_options(skip_tenant_scope=True)).scalar())
+
+
+class TenantScoped:
+    """Behaviour shared by tenant views and APIs (mixed in before FAB's class)."""
+
+    def _tenant_rel_filters(self):
+        filters = {}
+        for column in self.datamodel.get_columns_list():
+            if self.datamodel.is_relation(column):
+                related = self.datamodel.get_related_model(column)
+                if is_tenant_model(related):
+                    filters[column] = _tenant_filter(related)
+        return filters
+
+    @staticmethod
+    def _merge_rel_filters(own, tenant):
+        merged = {key: list(value) for key, value in (own or {}).items()}
+        for column, filters in tenant.items():
+            merged.setdefault(column, [])
+            merged[column] = filters + merged[column]
+        return merged
+
+    def _scope_datamodel(self):
+        self.base_filters = _tenant_filter(self.datamodel.obj) + list(self.base_filters or [])
+
+    # Writes ------------------------------------------------------------------
+    def _check_related_visible(self, item):
+        for relationship in item.__mapper__.relationships:
+            value = getattr(item, relationship.key, None)
+            values = value if isinstance(value, (list, set, tuple)) else [value]
+            for related in values:
+                if related is not None and is_tenant_model(type(related)) and not is_visible(related):
+                    raise ForeignReference(
+                        gettext("« %(field)s » : élément introuvable.", field=relationship.key)
+                    )
+
+    def _assign_tenant(self, item):
+        scope = current_scope() or NOTHING
+        if isinstance(item, CabinetOwned):
+            if scope.kind in (ScopeKind.CABINET, ScopeKind.RESTRICTED):
+                item.cabinet_id = scope.cabinet_id
+            elif not scope.is_platform or item.cabinet_id is None:
+                raise ForeignReference(gettext("Aucun cabinet ne peut recevoir cet enregistrement."))
+        if isinstance(item, ClientOwned):
+            if scope.kind is ScopeKind.CLIENT:
+                item.client_id = scope.client_id
+            elif item.client_id is None:
+                raise ForeignReference(gettext("Choisissez le dossier client."))
+
+    def _check_tenant_unchanged(self, item):
+        from sqlalchemy import inspect as sa_inspect
+
+        state = sa_inspect(item)
+        for column in ("cabinet_id", "client_id"):
+            if column in state.attrs and state.attrs[column].history.deleted:
+                raise ForeignReference(gettext("Le cabinet ou le dossier d'un enregistrement ne change pas."))
+
+    def pre_add(self, item):
+        self._assign_tenant(item)
+        self._check_related_visible(item)
+        if isinstance(item, ClientOwned):
+            from app.models import Client
+
+            client = db.session.get(Client, item.client_id)
+            if client is None or not is_visible(client):
+                raise ForeignReference(gettext("Dossier client introuvable."))
+        super().pre_add(item)
+
+    def pre_update(self, item):
+        self._check_tenant_unchanged(item)
+        self._check_related_visible(item)
+        super().pre_update(item)
+
+
+class TenantModelView(TenantScoped, ModelView):
+    """Base of every screen listing tenant data."""
+
+    def __init__(self, **kwargs):
+        tenant = self._tenant_rel_filters()
+        self.add_form_query_rel_fields = self._merge_rel_filters(self.add_form_query_rel_fields, tenant)
+        self.edit_form_query_rel_fields = self._merge_rel_filters(self.edit_form_query_rel_fields, tenant)
+        self.search_form_query_rel_fields = self._merge_rel_filters(
+            self.search_form_query_rel_fields, tenant
+        )
+        self._scope_datamodel()
+        super().__init__(**kwargs)
+
+    def _get_visible_or_404(self, pk):
+        item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
+        if item is None:
+            abort(404)
+        return item
+
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        if not self.is_get_mutation_allowed():
+            abort(405)
+        if name not in self.actions:
+            abort(404)
+        permission_name = self.get_action_permission_name(name)
+        if not self.appbuilder.sm.has_access(permission_name, self.class_permission_name):
+            abort(403)
+        return self.actions[name].func(self._get_visible_or_404(pk))
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        name = request.form.get("action", "")
+        if name not in self.actions:
+            abort(404)
+        permission_name = self.get_action_permission_name(name)
+        if not self.appbuilder.sm.has_access(permission_name, self.class_permission_name):
+            abort(403)
+        items = [self._get_visible_or_404(pk) for pk in request.form.getlist("rowid")]
+        if not items:
+            flash(gettext("Sélectionnez au moins une ligne."), "warning")
+            return redirect(self.get_redirect())
+        return self.actions[name].func(items)
+
+    @expose("/download/<string:filename>")
+    @has_access
+    def download(self, filename):
+        # Files are never served from disk by name: uploads live in the database.
+        abort(404)
+
+
+class TenantModelRestApi(TenantScoped, ModelRestApi):
+    """Base of every API on tenant data."""
+
+    def __init__(self):
+        tenant = self._tenant_rel_filters()
+        self.add_query_rel_fields = self._merge_rel_filters(self.add_query_rel_fields, tenant)
+        self.edit_query_rel_fields = self._merge_rel_filters(self.edit_query_rel_fields, tenant)
+        self._scope_datamodel()
+        super().__init__()
+
+    def post_headless(self):
+        try:
+            return super().post_headless()
+        except ForeignReference as error:
+            db.session.rollback()
+            return self.response_422(message=str(error))
+
+    def put_headless(self, pk):
+        try:
+            return super().put_headless(pk)
+        except ForeignReference as error:
+            db.session.rollback()
+            return self.response_422(message=str(error))
