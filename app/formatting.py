@@ -30,5 +30,5 @@ def format_date(value):
 def format_datetime(value):
     if value is None:
         return ""
-    pattern = "dd/MM/yyyy HH:mm" if _locale() == "fr" else "short"
+    pattern = "dd/MM/yyyy\u00a0HH:mm" if _locale() == "fr" else "short"
     return _babel_datetime(value, format=pattern, locale=_locale(), tzinfo=None)

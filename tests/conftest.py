@@ -5,8 +5,10 @@ PASSERELLE_TEST_BACKENDS=sqlite (or postgresql) narrows the run while working.
 """
 import os
 import re
+import shutil
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -19,6 +21,7 @@ os.environ.setdefault("PASSERELLE_INSTANCE_DIR", tempfile.mkdtemp(prefix="passer
 os.environ.pop("DATABASE_URL", None)
 
 from sqlalchemy import text  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
@@ -219,3 +222,57 @@ class Api:
 @pytest.fixture
 def api(app):
     return lambda username: Api(app, username)
+
+
+# Browser tests (tests/browser): a live server and Debian's Chromium through Playwright.
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Chromium must not phone home: this machine has no network besides loopback.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture
+def live_server(app):
+    app.config["SERVER_NAME"] = None
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        app.config["SERVER_NAME"] = "localhost"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium introuvable ({CHROMIUM}) : lancez scripts/install_test_deps.sh")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot(page, app):
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def take(name):
+        path = ARTIFACTS / f"{name}-{app.config['TEST_BACKEND']}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+    return take

@@ -32,7 +32,8 @@ CLIENT_LABELS = {
 def _siren_display(siren):
     if not siren:
         return ""
-    return f"{siren[:3]} {siren[3:6]} {siren[6:]}"
+    # No-break spaces: a SIREN is read in groups of three but never wrapped.
+    return "\u00a0".join((siren[:3], siren[3:6], siren[6:]))
 
 
 def _dossier_display(code):
