@@ -68,7 +68,8 @@ FAB_SECURITY_MANAGER_CLASS = "app.security.manager.PasserelleSecurityManager"
 FAB_UPDATE_PERMS = False
 # The schema is Alembic's alone (flask db upgrade): FAB never creates tables.
 FAB_CREATE_DB = False
-FAB_ADD_SECURITY_API = True
+# FAB's user/role/group CRUD API would bypass the owner rule; the login API stays.
+FAB_ADD_SECURITY_API = False
 FAB_API_SWAGGER_UI = env_bool("FAB_API_SWAGGER_UI", True)
 FAB_API_MAX_PAGE_SIZE = env_int("FAB_API_MAX_PAGE_SIZE", 100)
 # Largest page a list screen may show (psize_<View>=…); anything above is refused.

@@ -4,7 +4,7 @@ import logging
 from flask import Flask
 from sqlalchemy import inspect as sa_inspect
 
-from app.extensions import csrf, db, limiter, migrate, new_appbuilder
+from app.extensions import csrf, db, migrate, new_appbuilder
 
 
 def create_app(overrides=None):
@@ -20,6 +20,7 @@ def create_app(overrides=None):
     app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", validate_password)
 
     db.init_app(app)
+    _enforce_sqlite_foreign_keys()
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     csrf.init_app(app)
 
@@ -49,6 +50,23 @@ def create_app(overrides=None):
     return app
 
 
+def _sqlite_foreign_keys_on(dbapi_connection, _record):
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def _enforce_sqlite_foreign_keys():
+    """SQLite ignores foreign keys (and ON DELETE CASCADE) unless asked, per connection.
+    (migrations/env.py turns them off again while it rebuilds tables.)"""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if not event.contains(Engine, "connect", _sqlite_foreign_keys_on):
+        event.listen(Engine, "connect", _sqlite_foreign_keys_on)
+
+
 def _migrations_dir():
     from pathlib import Path
 
@@ -67,16 +85,18 @@ def _protect_api_login(app):
     """FAB rate-limits the login form only; the API login gets the same limit."""
     endpoint = "SecurityApi.login"
     if endpoint in app.view_functions and app.config.get("AUTH_RATE_LIMITED"):
-        app.view_functions[endpoint] = limiter.limit(
+        app.view_functions[endpoint] = app.appbuilder.sm.limiter.limit(
             lambda: app.config["AUTH_RATE_LIMIT"], methods=["POST"]
         )(app.view_functions[endpoint])
 
 
 def _install_request_guards(app):
     from app.security.guards import check_list_arguments, security_headers
+    from app.views.errors import register_error_pages
 
     app.before_request(check_list_arguments)
     app.after_request(security_headers)
+    register_error_pages(app)
 
 
 def _register_template_helpers(app):

@@ -51,11 +51,14 @@ def random_siren(rng):
 
 
 def _company_name(rng, used):
-    while True:
-        name = f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_NAMES)} {rng.choice(FORMS)}"
-        if name not in used:
-            used.add(name)
-            return name
+    name = f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_NAMES)} {rng.choice(FORMS)}"
+    candidate, number = name, 1
+    # The word lists give 2 400 names: large demo sets number the homonyms.
+    while candidate in used:
+        number += 1
+        candidate = f"{name} {number}"
+    used.add(candidate)
+    return candidate
 
 
 def _slug(name):
@@ -100,7 +103,9 @@ def seed_demo(security_manager, session, *, password, seed=2026, clients=60, tod
     created = {1: [], 2: []}
     for number, count in per_cabinet.items():
         cabinet = cabinets[number]
-        collaborators = [u for u in staff.values() if u.cabinet_id == cabinet.id]
+        # `restreint` is assigned below to exactly the first five clients of cabinet 1.
+        collaborators = [u for login, u in staff.items()
+                         if u.cabinet_id == cabinet.id and login != "restreint"]
         for index in range(count):
             name = _company_name(rng, used_names)
             created_at = now - dt.timedelta(days=rng.randint(0, 365), minutes=rng.randint(0, 600))
@@ -119,15 +124,10 @@ def seed_demo(security_manager, session, *, password, seed=2026, clients=60, tod
             )
             session.add(client)
             created[number].append(client)
-    session.flush()
+        session.flush()
 
-    restricted = staff["restreint"]
     for client in created[1][:5]:
-        if restricted not in client.collaborators:
-            client.collaborators.append(restricted)
-    for client in created[1][5:]:
-        if restricted in client.collaborators:
-            client.collaborators.remove(restricted)
+        client.collaborators.append(staff["restreint"])
 
     client_dossier = created[1][0]
     client_user = security_manager.user_model(

@@ -1,8 +1,9 @@
-"""Extension singletons, bound to the app in create_app()."""
+"""Extension singletons, bound to the app in create_app().
+
+The rate limiter is per app: FAB's security manager creates it (see
+app.security.manager), reachable as current_app.appbuilder.sm.limiter."""
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.models.sqla import Model
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -11,7 +12,6 @@ from flask_wtf.csrf import CSRFProtect
 # Alembic sees FAB's tables and ours in one schema.
 db = SQLAlchemy(metadata=Model.metadata)
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
 migrate = Migrate()
 
 

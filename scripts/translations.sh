@@ -21,6 +21,8 @@ PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 TRANSLATIONS_DIR="translations"
 POT="$TRANSLATIONS_DIR/messages.pot"
 PO="$TRANSLATIONS_DIR/fr/LC_MESSAGES/messages.po"
+APP_POT="$TRANSLATIONS_DIR/app.pot"
+EN_PO="$TRANSLATIONS_DIR/en/LC_MESSAGES/messages.po"
 KEYWORDS=(-k lazy_gettext -k _ -k __ -k _l -k ngettext:1,2 -k lazy_ngettext:1,2
           -k lazy_formatter_gettext:1)
 
@@ -64,7 +66,32 @@ cmd_update() {
         --project=Passerelle --copyright-holder=Passerelle \
         -o "$POT" app "$fab_dir"
     "$PYBABEL" update --no-fuzzy-matching -i "$POT" -d "$TRANSLATIONS_DIR" -l fr
-    echo "Updated $PO; translate any new empty msgstr, then run: $0 compile"
+    # The project's own strings are written in French: in the French catalogue each
+    # is its own translation. FAB's strings (English) keep their French msgstr.
+    "$PYTHON" - "$PO" <<'PY'
+import sys
+from babel.messages.pofile import read_po, write_po
+path = sys.argv[1]
+with open(path, "rb") as handle:
+    catalog = read_po(handle, locale="fr")
+filled = 0
+for message in catalog:
+    if message.id and not message.string and all(loc[0].startswith("app/") for loc in message.locations):
+        message.string = message.id
+        filled += 1
+with open(path, "wb") as handle:
+    write_po(handle, catalog, width=100)
+print(f"{path}: {filled} project strings filled with their French source")
+PY
+    # English: only the project's strings need a catalogue (FAB's are English already).
+    "$PYBABEL" extract -F babel.cfg "${KEYWORDS[@]}" -c TRANSLATORS: \
+        --project=Passerelle --copyright-holder=Passerelle -o "$APP_POT" app
+    if [ -f "$EN_PO" ]; then
+        "$PYBABEL" update --no-fuzzy-matching -i "$APP_POT" -d "$TRANSLATIONS_DIR" -l en
+    else
+        "$PYBABEL" init -i "$APP_POT" -d "$TRANSLATIONS_DIR" -l en
+    fi
+    echo "Updated $PO and $EN_PO; translate any new empty msgstr in $EN_PO, then run: $0 compile"
 }
 
 case "${1:-}" in

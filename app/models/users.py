@@ -37,7 +37,11 @@ class AppUser(FabUser):
 
     @property
     def role_names(self):
-        return {role.name for role in self.roles}
+        """Roles held directly or through a FAB group."""
+        names = {role.name for role in self.roles}
+        for group in getattr(self, "groups", None) or []:
+            names.update(role.name for role in group.roles)
+        return names
 
     def __repr__(self):
         return self.full_name or self.username

@@ -1,6 +1,7 @@
 """Request guards for inputs FAB turns into 500s (DESIGN.md §6)."""
 import prison
 from flask import abort, current_app, jsonify, request
+from werkzeug.exceptions import MethodNotAllowed
 from flask_babel import gettext
 
 MAX_ID = 2**63 - 1
@@ -36,6 +37,13 @@ def check_list_arguments():
         elif name.startswith("page_"):
             if _positive_int(value) is None and value != "0":
                 _bad_request(gettext("Numéro de page invalide : « %(value)s ».", value=value[:20]))
+    if isinstance(request.routing_exception, MethodNotAllowed) and request.path.startswith("/api/"):
+        # GET /api/v1/client/abc matches the PUT/DELETE rule /<pk>: it is an unknown
+        # record, not a wrong method.
+        last = request.path.rstrip("/").rsplit("/", 1)[-1]
+        number = _positive_int(last)
+        if number is None or number > MAX_ID:
+            abort(404)
     for key, value in (request.view_args or {}).items():
         if key == "pk":
             number = _positive_int(value)

@@ -1,11 +1,13 @@
 """Passerelle's security manager: FAB's, with our user model and rules."""
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import UserDBModelView
-from flask_babel import lazy_gettext as _l
+from flask_appbuilder.security.views import UserDBModelView, UserGroupModelView
+from flask_babel import gettext, lazy_gettext as _l
 
-from app.extensions import limiter
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from app.models import AppUser
 from app.models.mixins import utcnow
+from app.security import roles
 from app.security.cabinets import OwnerRuleError, check_owner_rule
 from app.security.tenancy import reset_scope
 
@@ -37,9 +39,31 @@ class PasserelleUserDBModelView(UserDBModelView):
         super().pre_delete(item)
 
 
+class PasserelleGroupModelView(UserGroupModelView):
+    """Groups may carry staff roles, never a role bound to one tenant."""
+
+    TENANT_BOUND_ROLES = {roles.OWNER, roles.CLIENT}
+
+    def _check_roles(self, item):
+        bound = {role.name for role in item.roles} & self.TENANT_BOUND_ROLES
+        if bound:
+            raise OwnerRuleError(gettext(
+                "Un groupe ne peut pas porter le rôle « %(role)s » : il se donne à une personne.",
+                role=", ".join(sorted(bound))))
+
+    def pre_add(self, item):
+        self._check_roles(item)
+        super().pre_add(item)
+
+    def pre_update(self, item):
+        self._check_roles(item)
+        super().pre_update(item)
+
+
 class PasserelleSecurityManager(SecurityManager):
     user_model = AppUser
     userdbmodelview = PasserelleUserDBModelView
+    groupmodelview = PasserelleGroupModelView
 
     @staticmethod
     def hash_password(password):
@@ -54,7 +78,9 @@ class PasserelleSecurityManager(SecurityManager):
         )
 
     def create_limiter(self, app):
-        # One limiter for the whole app, its storage set by RATELIMIT_STORAGE_URI.
+        # One limiter per app (its storage set by RATELIMIT_STORAGE_URI), so that
+        # two apps in one process never share counters or limits.
+        limiter = Limiter(key_func=app.config.get("RATELIMIT_KEY_FUNC", get_remote_address))
         limiter.init_app(app)
         return limiter
 

@@ -59,7 +59,7 @@ def scope_for_user(user) -> TenantScope:
     """The scope of a (loaded, authenticated) user."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return NOTHING
-    names = {role.name for role in user.roles}
+    names = user.role_names
     if roles.ADMIN in names:
         return TenantScope(ScopeKind.PLATFORM, user_id=user.id)
     if user.cabinet_id is not None and names & set(roles.STAFF_ROLES):

@@ -2,7 +2,7 @@
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from wtforms import SelectField
+from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.formatting import format_date, format_datetime
@@ -79,6 +79,8 @@ class ClientView(TenantModelView):
     add_form_extra_fields = {
         "pack": SelectField(_l("Pack"), choices=[(pack, pack) for pack in PACKS],
                             validators=[DataRequired()]),
+        # FAB would make a non-nullable boolean "required", i.e. impossible to leave unchecked.
+        "multi_vat": BooleanField(_l("Multi-TVA"), default=False),
     }
     edit_form_extra_fields = add_form_extra_fields
     validators_columns = {

@@ -1,0 +1,50 @@
+"""Error pages and API errors in French (Werkzeug's own pages are English)."""
+from flask import current_app, jsonify, render_template, request
+from flask_babel import gettext
+from werkzeug.exceptions import HTTPException
+
+TITLES = {
+    400: "Requête invalide",
+    401: "Connexion requise",
+    403: "Accès refusé",
+    404: "Page introuvable",
+    405: "Méthode non autorisée",
+    413: "Fichier trop volumineux",
+    429: "Trop de tentatives",
+    500: "Erreur interne",
+}
+MESSAGES = {
+    403: "Votre rôle ne permet pas cette action.",
+    404: "Cette page n'existe pas ou vous n'y avez pas accès.",
+    413: "La requête dépasse la taille autorisée.",
+    429: "Trop de tentatives en peu de temps : patientez quelques secondes avant de réessayer.",
+    500: "Une erreur inattendue s'est produite. L'équipe technique a été prévenue.",
+}
+
+
+def _own_message(error):
+    """Our own abort(…, description=…) messages are French; Werkzeug's default ones are not."""
+    default = type(error).description
+    return error.description if error.description and error.description != default else None
+
+
+def render_http_error(error: HTTPException):
+    if error.response is not None and error.response.status_code != 200:
+        return error.response  # a response built on purpose (e.g. a JSON 400)
+    code = error.code or 500
+    title = gettext(TITLES.get(code, "Erreur"))
+    message = _own_message(error) or (gettext(MESSAGES[code]) if code in MESSAGES else None)
+    if request.path.startswith("/api/"):
+        response = jsonify(message=message or title)
+        response.status_code = code
+        return response
+    try:
+        body = render_template("errors/error.html", code=code, title=title, message=message,
+                               appbuilder=current_app.appbuilder)
+    except Exception:  # never let an error page fail
+        body = f"<h1>{code} — {title}</h1><p>{message or ''}</p>"
+    return body, code
+
+
+def register_error_pages(app):
+    app.register_error_handler(HTTPException, render_http_error)
