@@ -90,7 +90,9 @@ class PasserelleSecurityManager(SecurityManager):
         if success and getattr(user, "client_id", None):
             from app.models import Client
 
-            client = self.session.get(Client, user.client_id)
+            # The login request has no tenant scope yet: read the user's own dossier explicitly.
+            client = self.session.get(Client, user.client_id,
+                                      execution_options={"skip_tenant_scope": True})
             if client is not None:
                 client.last_login_at = utcnow()
                 self.session.commit()

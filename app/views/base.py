@@ -175,8 +175,33 @@ class TenantModelView(TenantScoped, ModelView):
         abort(404)
 
 
+_FORBIDDEN_RESPONSE = {
+    "description": "Forbidden: the user's role does not allow this operation",
+    "content": {"application/json": {"schema": {
+        "type": "object", "properties": {"message": {"type": "string"}}}}},
+}
+
+
 class TenantModelRestApi(TenantScoped, ModelRestApi):
     """Base of every API on tenant data."""
+
+    responses = dict(ModelRestApi.responses, **{"403": _FORBIDDEN_RESPONSE})
+
+    def add_api_spec(self, api_spec):
+        """FAB's spec leaves 403 out and declares created ids as strings: fix ours."""
+        super().add_api_spec(api_spec)
+        prefix = f"/api/{self.version}/{self.resource_name}/"
+        for path, operations in api_spec._paths.items():
+            if not path.startswith(prefix):
+                continue
+            for operation in operations.values():
+                if not isinstance(operation, dict) or "responses" not in operation:
+                    continue
+                operation["responses"].setdefault("403", {"$ref": "#/components/responses/403"})
+                created = operation["responses"].get("201", {})
+                schema = created.get("content", {}).get("application/json", {}).get("schema", {})
+                if "id" in schema.get("properties", {}):
+                    schema["properties"]["id"] = {"type": "integer"}
 
     def __init__(self):
         tenant = self._tenant_rel_filters()

@@ -1,4 +1,5 @@
 """« Liste clients »: the firm's client dossiers, on screen and through the API."""
+from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -43,6 +44,10 @@ def _dossier_display(code):
         "dossier non relié")
 
 
+def _yes_no(value):
+    return _l("Oui") if value else _l("Non")
+
+
 def _collaborators_display(collaborators):
     return ", ".join(user.full_name for user in collaborators or [])
 
@@ -74,11 +79,14 @@ class ClientView(TenantModelView):
         "dossier_code": _dossier_display,
         "collaborators": _collaborators_display,
         "created_at": format_date,
+        "multi_vat": _yes_no,
+        "client_can_edit_accounting": _yes_no,
+        "accountant_is_admin": _yes_no,
         "last_login_at": lambda value: format_datetime(value) if value else _l("jamais"),
     }
     add_form_extra_fields = {
         "pack": SelectField(_l("Pack"), choices=[(pack, pack) for pack in PACKS],
-                            validators=[DataRequired()]),
+                            validators=[DataRequired()], widget=Select2Widget()),
         # FAB would make a non-nullable boolean "required", i.e. impossible to leave unchecked.
         "multi_vat": BooleanField(_l("Multi-TVA"), default=False),
     }

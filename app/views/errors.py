@@ -1,24 +1,24 @@
 """Error pages and API errors in French (Werkzeug's own pages are English)."""
 from flask import current_app, jsonify, render_template, request
-from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 TITLES = {
-    400: "Requête invalide",
-    401: "Connexion requise",
-    403: "Accès refusé",
-    404: "Page introuvable",
-    405: "Méthode non autorisée",
-    413: "Fichier trop volumineux",
-    429: "Trop de tentatives",
-    500: "Erreur interne",
+    400: _l("Requête invalide"),
+    401: _l("Connexion requise"),
+    403: _l("Accès refusé"),
+    404: _l("Page introuvable"),
+    405: _l("Méthode non autorisée"),
+    413: _l("Fichier trop volumineux"),
+    429: _l("Trop de tentatives"),
+    500: _l("Erreur interne"),
 }
 MESSAGES = {
-    403: "Votre rôle ne permet pas cette action.",
-    404: "Cette page n'existe pas ou vous n'y avez pas accès.",
-    413: "La requête dépasse la taille autorisée.",
-    429: "Trop de tentatives en peu de temps : patientez quelques secondes avant de réessayer.",
-    500: "Une erreur inattendue s'est produite. L'équipe technique a été prévenue.",
+    403: _l("Votre rôle ne permet pas cette action."),
+    404: _l("Cette page n'existe pas ou vous n'y avez pas accès."),
+    413: _l("La requête dépasse la taille autorisée."),
+    429: _l("Trop de tentatives en peu de temps : patientez quelques secondes avant de réessayer."),
+    500: _l("Une erreur inattendue s'est produite. L'équipe technique a été prévenue."),
 }
 
 
@@ -32,8 +32,8 @@ def render_http_error(error: HTTPException):
     if error.response is not None and error.response.status_code != 200:
         return error.response  # a response built on purpose (e.g. a JSON 400)
     code = error.code or 500
-    title = gettext(TITLES.get(code, "Erreur"))
-    message = _own_message(error) or (gettext(MESSAGES[code]) if code in MESSAGES else None)
+    title = str(TITLES.get(code, _l("Erreur")))
+    message = _own_message(error) or (str(MESSAGES[code]) if code in MESSAGES else None)
     if request.path.startswith("/api/"):
         response = jsonify(message=message or title)
         response.status_code = code
