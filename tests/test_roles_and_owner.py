@@ -495,3 +495,24 @@ def test_demo_logins_prints_every_login(app):
     assert {login for login, _ in DEMO_LOGINS} == DEMO_USERNAMES
     for login, description in DEMO_LOGINS:
         assert re.search(rf"^\s+{re.escape(login)}\s+{re.escape(description)}$", result.output, re.M), login
+
+
+@pytest.mark.parametrize("login", ["owner_a", "collab_a", "restricted_a", "client_a1"])
+def test_every_user_can_open_their_own_profile(app, world, browser, login):
+    page = browser(login).get("/users/userinfo/")
+    assert page.status_code == 200
+    assert f"{login}@" in page.text or login in page.text
+
+
+def test_web_form_refuses_a_foreign_collaborator_instead_of_dropping_it(app, world, browser):
+    user = browser("collab_a")
+    response = user.post(f"/clientview/edit/{world.a1}", {
+        "name": "Alpha Un SARL", "siren": "732829320", "email": "un@alpha.fr", "pack": "Standard",
+        "dossier_code": "A001", "collaborators": [str(world.users["collab_b"])]},
+        csrf_from=f"/clientview/edit/{world.a1}")
+    assert response.status_code == 200  # the form again, with its error
+    with app.app_context():
+        client = db.session.get(Client, world.a1)
+        kept = {user.id for user in client.collaborators}
+        db.session.remove()
+    assert kept == {world.users["restricted_a"], world.users["collab_a"]}

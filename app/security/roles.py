@@ -36,7 +36,8 @@ def _exact(*names):
 # Each capability is a list of (view regex, permission regex) pairs.
 OWN_PROFILE = [
     (_exact("UserInfoEditView", "ResetMyPasswordView"), _exact("can_this_form_get", "can_this_form_post")),
-    (_exact("UserDBModelView"), _exact("can_userinfo")),
+    # FAB names the permission after the registered class (our subclass, see manager.py).
+    (_exact("PasserelleUserDBModelView"), _exact("can_userinfo")),
     (_exact("Menu"), _exact("can_get")),
 ]
 API_DOCS = [

@@ -5,15 +5,18 @@ TenantModelView and TenantModelRestApi close each gap FAB leaves open
 """
 from flask import abort, flash, redirect, request
 from flask_appbuilder import ModelRestApi, ModelView
-from flask_appbuilder.actions import ActionItem
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.baseviews import expose
+from flask_appbuilder.fields import QuerySelectField, QuerySelectMultipleField
+from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import exists, inspect as sa_inspect, select
 from sqlalchemy.orm import object_session
+from wtforms.validators import ValidationError
 
 from app.extensions import db
+from app.models import Client
 from app.models.mixins import CabinetOwned, ClientOwned
 from app.security.tenancy import (
     NOTHING, ScopeKind, current_scope, is_tenant_model, visible_criteria,
@@ -22,6 +25,31 @@ from app.security.tenancy import (
 
 class ForeignReference(Exception):
     """A submitted record points at something the user may not see."""
+
+
+def _refuse_unknown_related_ids():
+    """FAB's related select fields drop a submitted id they cannot find (another
+    cabinet's, or none) instead of refusing the form: the multiple select checks
+    its "invalid" flag before reading the data that sets it, the single select
+    turns an unknown id into "nothing selected". Make both refuse it."""
+    multiple_pre_validate = QuerySelectMultipleField.pre_validate
+    single_pre_validate = QuerySelectField.pre_validate
+
+    def multiple(self, form):
+        self.data  # reading the data flags the ids it could not find
+        return multiple_pre_validate(self, form)
+
+    def single(self, form):
+        submitted = self._formdata
+        if submitted not in (None, "", "__None") and self.data is None:
+            raise ValidationError(self.gettext("Not a valid choice"))
+        return single_pre_validate(self, form)
+
+    QuerySelectMultipleField.pre_validate = multiple
+    QuerySelectField.pre_validate = single
+
+
+_refuse_unknown_related_ids()
 
 
 class VisibleToCurrentUser(BaseFilter):
@@ -52,8 +80,21 @@ def is_visible(obj) -> bool:
     return bool(session.execute(statement.execution_options(skip_tenant_scope=True)).scalar())
 
 
+class TenantSQLAInterface(SQLAInterface):
+    """FAB's data interface, with related objects looked up inside the tenant
+    (filters such as ?_flt_0_collaborators=<id> and prefilled related fields)."""
+
+    def get_related_obj(self, col_name, value):
+        related = super().get_related_obj(col_name, value)
+        return related if related is None or is_visible(related) else None
+
+
 class TenantScoped:
     """Behaviour shared by tenant views and APIs (mixed in before FAB's class)."""
+
+    def _use_tenant_interface(self):
+        if not isinstance(self.datamodel, TenantSQLAInterface):
+            self.datamodel = TenantSQLAInterface(self.datamodel.obj, self.datamodel._session)
 
     def _tenant_rel_filters(self):
         filters = {}
@@ -77,14 +118,23 @@ class TenantScoped:
 
     # Writes ------------------------------------------------------------------
     def _check_related_visible(self, item):
-        for relationship in item.__mapper__.relationships:
-            value = getattr(item, relationship.key, None)
-            values = value if isinstance(value, (list, set, tuple)) else [value]
-            for related in values:
-                if related is not None and is_tenant_model(type(related)) and not is_visible(related):
-                    raise ForeignReference(
-                        gettext("« %(field)s » : élément introuvable.", field=relationship.key)
-                    )
+        # No autoflush: a related object the API could not find arrives as a new,
+        # unsaved instance carrying the submitted id, which must not be inserted.
+        with db.session.no_autoflush:
+            for relationship in item.__mapper__.relationships:
+                value = getattr(item, relationship.key, None)
+                values = value if isinstance(value, (list, set, tuple)) else [value]
+                for related in values:
+                    if related is not None and not self._is_known_and_visible(related):
+                        raise ForeignReference(gettext(
+                            "« %(field)s » : élément introuvable.", field=relationship.key))
+
+    @staticmethod
+    def _is_known_and_visible(related):
+        state = sa_inspect(related)
+        if state.transient and state.identity is None and getattr(related, "id", None) is not None:
+            return False  # an id that matched no visible row
+        return not is_tenant_model(type(related)) or is_visible(related)
 
     def _assign_tenant(self, item):
         scope = current_scope() or NOTHING
@@ -100,8 +150,6 @@ class TenantScoped:
                 raise ForeignReference(gettext("Choisissez le dossier client."))
 
     def _check_tenant_unchanged(self, item):
-        from sqlalchemy import inspect as sa_inspect
-
         state = sa_inspect(item)
         for column in ("cabinet_id", "client_id"):
             if column in state.attrs and state.attrs[column].history.deleted:
@@ -111,8 +159,6 @@ class TenantScoped:
         self._assign_tenant(item)
         self._check_related_visible(item)
         if isinstance(item, ClientOwned):
-            from app.models import Client
-
             client = db.session.get(Client, item.client_id)
             if client is None or not is_visible(client):
                 raise ForeignReference(gettext("Dossier client introuvable."))
@@ -128,6 +174,7 @@ class TenantModelView(TenantScoped, ModelView):
     """Base of every screen listing tenant data."""
 
     def __init__(self, **kwargs):
+        self._use_tenant_interface()
         tenant = self._tenant_rel_filters()
         self.add_form_query_rel_fields = self._merge_rel_filters(self.add_form_query_rel_fields, tenant)
         self.edit_form_query_rel_fields = self._merge_rel_filters(self.edit_form_query_rel_fields, tenant)
@@ -204,6 +251,7 @@ class TenantModelRestApi(TenantScoped, ModelRestApi):
                     schema["properties"]["id"] = {"type": "integer"}
 
     def __init__(self):
+        self._use_tenant_interface()
         tenant = self._tenant_rel_filters()
         self.add_query_rel_fields = self._merge_rel_filters(self.add_query_rel_fields, tenant)
         self.edit_query_rel_fields = self._merge_rel_filters(self.edit_query_rel_fields, tenant)
