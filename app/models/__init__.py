@@ -1,8 +1,8 @@
 """All models, imported together so that the mappers and Alembic see every table."""
 from app.models.cabinet import Cabinet
-from app.models.clients import PACKS, Client, DashboardPin, client_collaborator
+from app.models.clients import PACKS, Client, DashboardPin, UserPreference, client_collaborator
 from app.models.users import AppUser
 
 User = AppUser
 
-__all__ = ["Cabinet", "Client", "DashboardPin", "PACKS", "User", "AppUser", "client_collaborator"]
+__all__ = ["Cabinet", "Client", "DashboardPin", "PACKS", "User", "AppUser", "client_collaborator", "UserPreference"]

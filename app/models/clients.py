@@ -4,10 +4,11 @@ from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import (
-    Boolean, Column, DateTime, ForeignKey, Integer, String, Table, UniqueConstraint,
+    JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Table, UniqueConstraint, event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.clients.search import client_search_text
 from app.models.mixins import CabinetOwned, utcnow
 
 PACKS = ("Essentiel", "Standard", "Premium")
@@ -44,6 +45,9 @@ class Client(CabinetOwned, Model):
         Boolean, default=False, nullable=False
     )
     accountant_is_admin: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # Normalised copy of name, SIREN, dossier and email for the search box.
+    search_text: Mapped[str] = mapped_column(String(1000), nullable=False, default="",
+                                             server_default="")
 
     cabinet = relationship("Cabinet")
     collaborators = relationship(
@@ -55,8 +59,18 @@ class Client(CabinetOwned, Model):
     def has_dossier(self):
         return bool(self.dossier_code)
 
+    def refresh_search_text(self):
+        self.search_text = client_search_text(
+            self.name, self.siren, self.dossier_code, self.dossier_label, self.email)
+
     def __repr__(self):
         return self.name
+
+
+@event.listens_for(Client, "before_insert")
+@event.listens_for(Client, "before_update")
+def _keep_search_text(_mapper, _connection, client):
+    client.refresh_search_text()
 
 
 class DashboardPin(Model):
@@ -74,3 +88,18 @@ class DashboardPin(Model):
 
     user = relationship("AppUser")
     client = relationship("Client")
+
+
+class UserPreference(Model):
+    """One user's display choices, kept across sessions (e.g. the client list's
+    columns and display mode), as a small JSON document per key."""
+
+    __tablename__ = "user_preference"
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_user_preference"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    key: Mapped[str] = mapped_column(String(60), nullable=False)
+    value = mapped_column(JSON, nullable=False)

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, with_loader_criteria
 
 from flask_appbuilder.security.sqla.models import User as FabUser
 
-from app.models import Cabinet, Client, DashboardPin, client_collaborator
+from app.models import Cabinet, Client, DashboardPin, UserPreference, client_collaborator
 from app.models.mixins import CabinetOwned, ClientOwned
 from app.security import roles
 
@@ -171,6 +171,12 @@ def _pin_criteria(model, scope: TenantScope):
     return (model.user_id == scope.user_id) & model.client_id.in_(visible_client_ids(scope))
 
 
+def _own_rows_criteria(model, scope: TenantScope):
+    if scope.kind is ScopeKind.NOTHING:
+        return false()
+    return model.user_id == scope.user_id
+
+
 def visible_criteria(model, scope: Optional[TenantScope]):
     """SQL criteria selecting the rows of `model` visible in `scope`.
 
@@ -189,6 +195,8 @@ def visible_criteria(model, scope: Optional[TenantScope]):
         return _user_criteria(model, scope)
     if issubclass(model, DashboardPin):
         return _pin_criteria(model, scope)
+    if issubclass(model, UserPreference):
+        return _own_rows_criteria(model, scope)
     if issubclass(model, ClientOwned):
         return model.client_id.in_(visible_client_ids(scope))
     return model.cabinet_id.in_(visible_cabinet_ids(scope))
@@ -196,7 +204,7 @@ def visible_criteria(model, scope: Optional[TenantScope]):
 
 def is_tenant_model(model) -> bool:
     return isinstance(model, type) and issubclass(
-        model, (Client, Cabinet, FabUser, DashboardPin, ClientOwned, CabinetOwned)
+        model, (Client, Cabinet, FabUser, DashboardPin, UserPreference, ClientOwned, CabinetOwned)
     )
 
 
@@ -209,6 +217,8 @@ def _backstop_options(scope: TenantScope):
         with_loader_criteria(Client, _client_criteria(Client, scope), include_aliases=True),
         with_loader_criteria(Cabinet, _cabinet_criteria(Cabinet, scope), include_aliases=True),
         with_loader_criteria(DashboardPin, _pin_criteria(DashboardPin, scope),
+                             include_aliases=True),
+        with_loader_criteria(UserPreference, _own_rows_criteria(UserPreference, scope),
                              include_aliases=True),
         with_loader_criteria(ClientOwned, lambda cls: cls.client_id.in_(client_ids),
                              include_aliases=True),

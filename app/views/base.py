@@ -67,6 +67,23 @@ def _tenant_filter(model):
     return [["id", VisibleToCurrentUser, None]] if is_tenant_model(model) else []
 
 
+def visible_or_404(model, pk):
+    """Load one record the current user may see, or answer 404 as if it did not exist.
+    For screens that are not a FAB ModelView (client sheet, forms of actions…)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        abort(404)
+    criteria = visible_criteria(model, current_scope() or NOTHING)
+    statement = select(model).where(model.id == pk)
+    if criteria is not None:
+        statement = statement.where(criteria)
+    record = db.session.scalars(statement).first()
+    if record is None:
+        abort(404)
+    return record
+
+
 def is_visible(obj) -> bool:
     """Is this (possibly just submitted) related object visible to the user?"""
     model = type(obj)
