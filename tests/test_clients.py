@@ -67,10 +67,10 @@ def test_list_is_sorted_newest_first_by_default(app, world, browser):
 
 def test_search_by_pack_and_by_collaborator(app, world, browser):
     user = browser("collab_a")
-    by_pack = user.get("/clientview/list/?_flt_0_pack=Premium").text
+    by_pack = user.get("/clientview/list/?pack=Premium").text
     assert "Alpha Deux SAS" in by_pack and "Alpha Un SARL" not in by_pack
     restricted_id = world.users["restricted_a"]
-    by_collaborator = user.get(f"/clientview/list/?_flt_0_collaborators={restricted_id}").text
+    by_collaborator = user.get(f"/clientview/list/?collaborator={restricted_id}").text
     assert "Alpha Un SARL" in by_collaborator and "Alpha Deux SAS" not in by_collaborator
 
 

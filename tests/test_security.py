@@ -460,7 +460,7 @@ def test_login_page_is_french(app, world):
 
 def test_client_list_is_french(app, world, browser):
     page = visible_text(browser("admin").get("/clientview/list/").text)
-    for french in ("Liste clients", "Nombre d'enregistrements", "Rechercher", "Ajouter",
+    for french in ("Liste clients", "Rechercher", "Plus de filtres", "Nouveau client",
                    "Sécurité", "Utilisateurs", "Rôles", "Déconnexion", "Raison sociale"):
         assert french in page, french
     for english in ("Record Count", "List Users", "List Roles", "Search", "Add", "Add Filter",
@@ -479,10 +479,10 @@ def test_lang_en_switches_fab_labels_to_english(app, world, browser):
     admin = browser("admin")
     assert admin.get("/lang/en").status_code == 302
     page = visible_text(admin.get("/clientview/list/").text)
-    for english in ("Record Count", "List Users", "Search", "Logout"):
+    for english in ("Client list", "List Users", "Search", "Logout", "Company name"):
         assert english in page, english
     assert admin.get("/lang/fr").status_code == 302
-    assert "Nombre d'enregistrements" in visible_text(admin.get("/clientview/list/").text)
+    assert "Raison sociale" in visible_text(admin.get("/clientview/list/").text)
 
 
 # Security headers ------------------------------------------------------------

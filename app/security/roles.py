@@ -49,6 +49,11 @@ CLIENTS_READ_WRITE = [
     (_exact("ClientView"), _exact("can_list", "can_show", "can_edit")),
     (_exact("ClientApi"), _exact("can_get", "can_put", "can_info")),
 ]
+# « Gérer l'accès »: who follows which client. Not for Accès restreint, who could
+# otherwise widen or narrow their own view.
+CLIENTS_MANAGE_ACCESS = [
+    (_exact("ClientView"), _exact("can_manage_access")),
+]
 CLIENTS_CREATE_DELETE = [
     (_exact("ClientView"), _exact("can_add", "can_delete")),
     (_exact("ClientApi"), _exact("can_post", "can_delete")),
@@ -57,7 +62,8 @@ OWN_DOSSIER_READ = [
     (_exact("ClientApi"), _exact("can_get")),
 ]
 
-FIRM_STAFF = OWN_PROFILE + API_DOCS + CLIENTS_READ_WRITE + CLIENTS_CREATE_DELETE
+FIRM_STAFF = (OWN_PROFILE + API_DOCS + CLIENTS_READ_WRITE + CLIENTS_CREATE_DELETE
+              + CLIENTS_MANAGE_ACCESS)
 
 ROLE_PERMISSIONS = {
     ADMIN: [(".*", ".*")],

@@ -221,12 +221,17 @@ class TenantModelView(TenantScoped, ModelView):
     @expose("/action_post", methods=["POST"])
     def action_post(self):
         name = request.form.get("action", "")
+        pks = request.form.getlist("rowid")
+        if request.form.get("single"):
+            # A row's own button (« action:id ») inside the list's bulk form.
+            name, _, pk = request.form["single"].partition(":")
+            pks = [pk]
         if name not in self.actions:
             abort(404)
         permission_name = self.get_action_permission_name(name)
         if not self.appbuilder.sm.has_access(permission_name, self.class_permission_name):
             abort(403)
-        items = [self._get_visible_or_404(pk) for pk in request.form.getlist("rowid")]
+        items = [self._get_visible_or_404(pk) for pk in pks]
         if not items:
             flash(gettext("Sélectionnez au moins une ligne."), "warning")
             return redirect(self.get_redirect())

@@ -1,13 +1,29 @@
 """« Liste clients »: the firm's client dossiers, on screen and through the API."""
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_appbuilder import action, expose
 from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext, ngettext
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from app.clients.listing import (
+    COLUMNS, CREATED_CHOICES, DOSSIER_CHOICES, LAST_LOGIN_CHOICES, PAGE_SIZES, UNASSIGNED,
+    InvalidListArgument, ListQuery, fetch_page, page_count,
+)
+from app.clients.pins import pin_clients, pinned_client_ids, unpin_clients
+from app.clients.preferences import load_list_preferences, save_list_preferences
+from app.extensions import db
 from app.formatting import format_date, format_datetime
-from app.models import PACKS, Client
+from app.models import PACKS, AppUser, Client
+from app.models.mixins import utcnow
+from app.security import roles
+from app.security.tenancy import NOTHING, current_scope, visible_criteria
 from app.validators import (
     clean_dossier_code, clean_pack, clean_siren, form_validator, schema_validator,
 )
@@ -52,8 +68,74 @@ def _collaborators_display(collaborators):
     return ", ".join(user.full_name for user in collaborators or [])
 
 
+def _list_url(args, **changes):
+    """The list's URL with some arguments changed (None removes one)."""
+    merged = MultiDict(args)
+    for key, value in changes.items():
+        merged.poplist(key)
+        if value is None:
+            continue
+        for item in (value if isinstance(value, (list, tuple)) else [value]):
+            merged.add(key, item)
+    merged.poplist("fragment")
+    return url_for("ClientView.list", **merged.to_dict(flat=False))
+
+
+def _without(args, key, value=None):
+    """The list's URL without one filter (or one value of a multi-valued filter)."""
+    if value is None:
+        extra = {"from": None, "to": None} if key == "last_login" else {}
+        return _list_url(args, page=None, **{key: None}, **extra)
+    kept = [v for v in args.getlist(key) if v != value]
+    return _list_url(args, page=None, **{key: kept})
+
+
+def _active_filters(query, args, staff_by_id):
+    """Chips for the filters in use: (label, URL that removes it)."""
+    chips = []
+    if query.q:
+        chips.append((gettext("Recherche : « %(q)s »", q=query.q), _without(args, "q")))
+    if query.last_login:
+        label = gettext(LAST_LOGIN_CHOICES[query.last_login])
+        if query.last_login == "range":
+            label = gettext("Connexion du %(start)s au %(end)s",
+                            start=format_date(query.login_from) or "…",
+                            end=format_date(query.login_to) or "…")
+        chips.append((label, _without(args, "last_login")))
+    for user_id in query.collaborators:
+        user = staff_by_id.get(user_id)
+        chips.append((gettext("Suivi par %(name)s", name=user.full_name if user else "?"),
+                      _without(args, "collaborator", str(user_id))))
+    if query.unassigned:
+        chips.append((gettext("Non attribué"), _without(args, "collaborator", UNASSIGNED)))
+    for pack in query.packs:
+        chips.append((gettext("Pack %(pack)s", pack=pack), _without(args, "pack", pack)))
+    if query.created:
+        chips.append((gettext(CREATED_CHOICES[query.created]), _without(args, "created")))
+    if query.dossier:
+        chips.append((gettext(DOSSIER_CHOICES[query.dossier]), _without(args, "dossier")))
+    return chips
+
+
+def cabinet_staff():
+    """Staff users the current user may see (their cabinet), owner first."""
+    users = db.session.scalars(
+        select(AppUser).where(AppUser.cabinet_id.is_not(None),
+                              visible_criteria(AppUser, current_scope() or NOTHING))
+        .order_by(AppUser.last_name, AppUser.first_name)).all()
+    staff = [u for u in users if u.role_names & set(roles.STAFF_ROLES)]
+    return sorted(staff, key=lambda u: roles.OWNER not in u.role_names)
+
+
 class ClientView(TenantModelView):
     datamodel = SQLAInterface(Client)
+    list_template = "passerelle/clients/list.html"
+    method_permission_name = {
+        "list": "list", "show": "show", "add": "add", "edit": "edit", "delete": "delete",
+        "download": "list", "action": "list", "action_post": "list",
+        "preferences": "list", "pin": "list", "unpin": "list",
+        "manage_access": "manage_access",
+    }
     list_title = _l("Liste clients")
     show_title = _l("Fiche client")
     add_title = _l("Nouveau client")
@@ -101,6 +183,97 @@ class ClientView(TenantModelView):
     description_columns = {
         "dossier_code": _l("Code du dossier dans Isacompta : requis pour tout export comptable."),
     }
+
+
+    # The list ----------------------------------------------------------------
+    def _can(self, permission):
+        return self.appbuilder.sm.has_access(permission, self.class_permission_name)
+
+    @expose("/list/")
+    @has_access
+    def list(self):
+        prefs = load_list_preferences(db.session, g.user.id)
+        try:
+            query = ListQuery.from_args(request.args, default_page_size=prefs["page_size"])
+        except InvalidListArgument as error:
+            flash(gettext(error.message, **error.params), "warning")
+            return redirect(url_for("ClientView.list"))
+        visible = visible_criteria(Client, current_scope() or NOTHING)
+        count, clients = fetch_page(db.session, visible, query, now=utcnow())
+        pages = page_count(count, query.page_size)
+        if query.page > pages and count:
+            return redirect(_list_url(request.args, page=pages))
+        context = dict(
+            clients=clients, count=count, query=query, pages=pages, prefs=prefs,
+            columns=[(key, gettext(COLUMNS[key][0]), COLUMNS[key][1] is not None)
+                     for key in prefs["columns"]],
+            pinned=pinned_client_ids(db.session, g.user.id),
+            can_edit=self._can("can_edit"), can_add=self._can("can_add"),
+            can_delete=self._can("can_delete"), can_manage_access=self._can("can_manage_access"),
+            list_url=lambda **changes: _list_url(request.args, **changes),
+            next_page_url=(_list_url(request.args, page=query.page + 1, fragment="rows")
+                           if query.page < pages else None),
+        )
+        if request.args.get("fragment") == "rows":
+            return render_template("passerelle/clients/_rows.html", **context)
+        staff = cabinet_staff()
+        context.update(
+            staff=staff, packs=PACKS, page_sizes=PAGE_SIZES, all_columns=COLUMNS,
+            last_login_choices=LAST_LOGIN_CHOICES,
+            chips=_active_filters(query, request.args, {u.id: u for u in staff}),
+            clear_url=url_for("ClientView.list"),
+        )
+        self.update_redirect()
+        return self.render_template(self.list_template, title=gettext("Liste clients"),
+                                    **context)
+
+    @expose("/preferences", methods=["POST"])
+    @has_access
+    def preferences(self):
+        save_list_preferences(db.session, g.user.id, {
+            "columns": request.form.getlist("columns"),
+            "mode": request.form.get("mode"),
+            "page_size": request.form.get("page_size"),
+        })
+        db.session.commit()
+        flash(gettext("Affichage enregistré."), "success")
+        return redirect(_safe_next() or url_for("ClientView.list"))
+
+    # Actions on one or several clients (FAB loads them through the tenant base) ---
+    @action("pin", _l("Ajouter au dashboard"), icon="fa-thumb-tack", single=True, multiple=True)
+    def pin(self, items):
+        items = items if isinstance(items, list) else [items]
+        added = pin_clients(db.session, g.user.id, [item.id for item in items])
+        db.session.commit()
+        flash(ngettext("%(num)d dossier épinglé au dashboard.",
+                       "%(num)d dossiers épinglés au dashboard.", added) if added
+              else gettext("Déjà épinglé."), "success")
+        return redirect(_safe_next() or url_for("ClientView.list"))
+
+    @action("unpin", _l("Retirer du dashboard"), icon="fa-times", single=True, multiple=True)
+    def unpin(self, items):
+        items = items if isinstance(items, list) else [items]
+        removed = unpin_clients(db.session, g.user.id, [item.id for item in items])
+        db.session.commit()
+        flash(ngettext("%(num)d dossier retiré du dashboard.",
+                       "%(num)d dossiers retirés du dashboard.", removed) if removed
+              else gettext("Aucun de ces dossiers n'était épinglé."), "success")
+        return redirect(_safe_next() or url_for("ClientView.list"))
+
+    @action("manage_access", _l("Gérer l'accès"), icon="fa-users", single=True, multiple=True)
+    def manage_access(self, items):
+        items = items if isinstance(items, list) else [items]
+        ids = ",".join(str(item.id) for item in items)
+        return redirect(url_for("ClientSheetView.access", ids=ids,
+                                next=_safe_next() or url_for("ClientView.list")))
+
+
+def _safe_next():
+    """A `next` URL only if it stays on this site (relative path)."""
+    target = request.values.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
 
 
 class ClientApi(TenantModelRestApi):
