@@ -73,9 +73,9 @@ def main():
     args = parser.parse_args()
     cases = [
         ("collaborateur", "/clientview/list/"),
-        ("collaborateur", "/clientview/list/?page_ClientView=20"),
-        ("collaborateur", "/clientview/list/?_oc_ClientView=name&_od_ClientView=asc"),
-        ("collaborateur", "/clientview/list/?psize_ClientView=100"),
+        ("collaborateur", "/clientview/list/?page=20"),
+        ("collaborateur", "/clientview/list/?sort=name&dir=asc"),
+        ("collaborateur", "/clientview/list/?size=100"),
         ("restreint", "/clientview/list/"),
         ("collaborateur", "/api/v1/client/?q=(page:0,page_size:100)"),
     ]

@@ -158,3 +158,26 @@ def test_client_user_login_updates_the_dossier_last_connection(app, world, brows
     last = client_row(app, world.a1)["last_login_at"]
     assert last is not None and abs(dt.datetime.utcnow() - last) < dt.timedelta(minutes=1)
     assert client_row(app, world.a2)["last_login_at"] is None
+
+
+def test_times_are_shown_in_the_firms_time_zone(app):
+    from app.formatting import format_datetime
+
+    with app.test_request_context("/"):
+        assert format_datetime(dt.datetime(2026, 7, 1, 12, 0)) == "01/07/2026\u00a014:00"  # summer
+        assert format_datetime(dt.datetime(2026, 1, 1, 23, 30)) == "02/01/2026\u00a000:30"  # winter
+
+
+def test_a_dossier_number_used_in_the_cabinet_is_refused_on_edit_and_api(app, world, browser, api):
+    user = browser("collab_a")
+    response = user.post(f"/clientview/edit/{world.a2}", {
+        "name": "Alpha Deux SAS", "siren": "552100554", "email": "deux@alpha.fr",
+        "pack": "Premium", "dossier_code": "a001"}, csrf_from=f"/clientview/edit/{world.a2}")
+    assert response.status_code == 302
+    assert "déjà utilisé" in html.unescape(user.get(response.headers["Location"]).text)
+    assert client_row(app, world.a2)["dossier_code"] is None
+    refused = api("collab_a").put(f"/api/v1/client/{world.a2}", json={"dossier_code": "A001"})
+    assert refused.status_code == 422 and "déjà utilisé" in refused.json["message"]
+    # Another cabinet may use the same number.
+    accepted = api("owner_b").put(f"/api/v1/client/{world.b1}", json={"dossier_code": "A001"})
+    assert accepted.status_code == 200

@@ -147,7 +147,8 @@ def collaborators(session, cabinet_id: int, visible) -> list[Collaborator]:
         select(client_collaborator.c.user_id.label("user_id"),
                func.count(client_collaborator.c.client_id).label("clients"))
         .select_from(client_collaborator.join(Client, Client.id == client_collaborator.c.client_id))
-        .where(visible)
+        # Only this cabinet's clients: the count must not read every firm's assignments.
+        .where(visible, Client.cabinet_id == cabinet_id)
         .group_by(client_collaborator.c.user_id)
         .subquery("followed"))
     rows = session.execute(

@@ -190,11 +190,18 @@ def filter_criteria(query: ListQuery, now: dt.datetime):
     return conditions
 
 
+# Columns that may be empty: their empty values go last whatever the direction.
+NULLABLE_SORTS = {"siren", "dossier", "last_login_at"}
+
+
 def _ordering(query: ListQuery):
+    """ORDER BY that an index (cabinet_id, column, id) can serve, both ways."""
     column = COLUMNS[query.sort][1]
-    ordered = column.desc() if query.direction == "desc" else column.asc()
-    # Empty values last whatever the direction, then a stable tie-break.
-    return [column.is_(None), ordered, Client.id.desc()]
+    descending = query.direction == "desc"
+    ordered = column.desc() if descending else column.asc()
+    if query.sort in NULLABLE_SORTS:
+        ordered = ordered.nulls_last()
+    return [ordered, Client.id.desc() if descending else Client.id.asc()]
 
 
 def fetch_page(session, visible, query: ListQuery, now: dt.datetime):

@@ -4,7 +4,8 @@ from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import (
-    JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Table, UniqueConstraint, event,
+    JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -26,6 +27,10 @@ class Client(CabinetOwned, Model):
     __tablename__ = "client"
     __table_args__ = (
         UniqueConstraint("cabinet_id", "dossier_code", name="uq_client_cabinet_dossier_code"),
+        # The client list pages through one cabinet in these orders (see clients/listing.py).
+        Index("ix_client_cabinet_created", "cabinet_id", "created_at", "id"),
+        Index("ix_client_cabinet_name", "cabinet_id", "name", "id"),
+        Index("ix_client_cabinet_last_login", "cabinet_id", "last_login_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

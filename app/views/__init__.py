@@ -7,3 +7,4 @@ def register_views(appbuilder):
 
     appbuilder.add_view(ClientView, "Clients", label=_l("Clients"), icon="fa-briefcase")
     appbuilder.add_api(ClientApi)
+    from app.views.client_sheet import ClientSheetView; appbuilder.add_view_no_menu(ClientSheetView)  # noqa: E702

@@ -3,6 +3,8 @@
 TenantModelView and TenantModelRestApi close each gap FAB leaves open
 (DESIGN.md §6); the rules themselves live in app.security.tenancy.
 """
+from urllib.parse import urlsplit
+
 from flask import abort, flash, redirect, request
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.models.filters import BaseFilter
@@ -65,6 +67,16 @@ class VisibleToCurrentUser(BaseFilter):
 
 def _tenant_filter(model):
     return [["id", VisibleToCurrentUser, None]] if is_tenant_model(model) else []
+
+
+def safe_next(default=None):
+    """The `next` parameter if it is a relative URL of this site, else `default`."""
+    target = (request.values.get("next") or "").strip()
+    if (not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(ord(char) < 32 for char in target)):
+        return default
+    parts = urlsplit(target)
+    return default if parts.scheme or parts.netloc else target
 
 
 def visible_or_404(model, pk):

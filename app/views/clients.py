@@ -4,7 +4,9 @@ from flask_appbuilder import action, expose
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, ngettext
+from flask_appbuilder.security.sqla.models import Group
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
@@ -16,10 +18,11 @@ from app.clients.listing import (
     COLUMNS, CREATED_CHOICES, DOSSIER_CHOICES, LAST_LOGIN_CHOICES, PAGE_SIZES, UNASSIGNED,
     InvalidListArgument, ListQuery, fetch_page, page_count,
 )
+from app.clients.dossiers import dossier_code_owner
 from app.clients.pins import pin_clients, pinned_client_ids, unpin_clients
 from app.clients.preferences import load_list_preferences, save_list_preferences
 from app.extensions import db
-from app.formatting import format_date, format_datetime
+from app.formatting import format_date, format_datetime, format_siren
 from app.models import PACKS, AppUser, Client
 from app.models.mixins import utcnow
 from app.security import roles
@@ -27,7 +30,11 @@ from app.security.tenancy import NOTHING, current_scope, visible_criteria
 from app.validators import (
     clean_dossier_code, clean_pack, clean_siren, form_validator, schema_validator,
 )
-from app.views.base import TenantModelRestApi, TenantModelView
+from app.views.base import ForeignReference, TenantModelRestApi, TenantModelView, safe_next
+
+
+class DossierCodeTaken(ForeignReference):
+    """Refused like any invalid submission: a French message, nothing written."""
 
 CLIENT_LABELS = {
     "name": _l("Raison sociale"),
@@ -44,13 +51,6 @@ CLIENT_LABELS = {
     "collaborators": _l("Collaborateurs"),
     "cabinet": _l("Cabinet"),
 }
-
-
-def _siren_display(siren):
-    if not siren:
-        return ""
-    # No-break spaces: a SIREN is read in groups of three but never wrapped.
-    return "\u00a0".join((siren[:3], siren[3:6], siren[6:]))
 
 
 def _dossier_display(code):
@@ -122,12 +122,36 @@ def cabinet_staff():
     users = db.session.scalars(
         select(AppUser).where(AppUser.cabinet_id.is_not(None),
                               visible_criteria(AppUser, current_scope() or NOTHING))
+        .options(selectinload(AppUser.roles),
+                 selectinload(AppUser.groups).selectinload(Group.roles))
         .order_by(AppUser.last_name, AppUser.first_name)).all()
     staff = [u for u in users if u.role_names & set(roles.STAFF_ROLES)]
     return sorted(staff, key=lambda u: roles.OWNER not in u.role_names)
 
 
-class ClientView(TenantModelView):
+class UniqueDossierCode:
+    """The dossier number is unique in the cabinet, on every path that sets it."""
+
+    def _check_dossier_code(self, item):
+        # No autoflush: the edited client must not be written before it is checked.
+        with db.session.no_autoflush:
+            taken = item.dossier_code and dossier_code_owner(
+                db.session, item.cabinet_id, item.dossier_code, item.id)
+        if taken:
+            raise DossierCodeTaken(gettext(
+                "Le numéro de dossier « %(code)s » est déjà utilisé dans le cabinet.",
+                code=item.dossier_code))
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        self._check_dossier_code(item)
+
+    def pre_update(self, item):
+        super().pre_update(item)
+        self._check_dossier_code(item)
+
+
+class ClientView(UniqueDossierCode, TenantModelView):
     datamodel = SQLAInterface(Client)
     list_template = "passerelle/clients/list.html"
     method_permission_name = {
@@ -157,7 +181,7 @@ class ClientView(TenantModelView):
     page_size = 25
     label_columns = CLIENT_LABELS
     formatters_columns = {
-        "siren": _siren_display,
+        "siren": format_siren,
         "dossier_code": _dossier_display,
         "collaborators": _collaborators_display,
         "created_at": format_date,
@@ -237,7 +261,7 @@ class ClientView(TenantModelView):
         })
         db.session.commit()
         flash(gettext("Affichage enregistré."), "success")
-        return redirect(_safe_next() or url_for("ClientView.list"))
+        return redirect(safe_next() or url_for("ClientView.list"))
 
     # Actions on one or several clients (FAB loads them through the tenant base) ---
     @action("pin", _l("Ajouter au dashboard"), icon="fa-thumb-tack", single=True, multiple=True)
@@ -248,7 +272,7 @@ class ClientView(TenantModelView):
         flash(ngettext("%(num)d dossier épinglé au dashboard.",
                        "%(num)d dossiers épinglés au dashboard.", added) if added
               else gettext("Déjà épinglé."), "success")
-        return redirect(_safe_next() or url_for("ClientView.list"))
+        return redirect(safe_next() or url_for("ClientView.list"))
 
     @action("unpin", _l("Retirer du dashboard"), icon="fa-times", single=True, multiple=True)
     def unpin(self, items):
@@ -258,25 +282,17 @@ class ClientView(TenantModelView):
         flash(ngettext("%(num)d dossier retiré du dashboard.",
                        "%(num)d dossiers retirés du dashboard.", removed) if removed
               else gettext("Aucun de ces dossiers n'était épinglé."), "success")
-        return redirect(_safe_next() or url_for("ClientView.list"))
+        return redirect(safe_next() or url_for("ClientView.list"))
 
     @action("manage_access", _l("Gérer l'accès"), icon="fa-users", single=True, multiple=True)
     def manage_access(self, items):
         items = items if isinstance(items, list) else [items]
         ids = ",".join(str(item.id) for item in items)
         return redirect(url_for("ClientSheetView.access", ids=ids,
-                                next=_safe_next() or url_for("ClientView.list")))
+                                next=safe_next() or url_for("ClientView.list")))
 
 
-def _safe_next():
-    """A `next` URL only if it stays on this site (relative path)."""
-    target = request.values.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
-
-
-class ClientApi(TenantModelRestApi):
+class ClientApi(UniqueDossierCode, TenantModelRestApi):
     resource_name = "client"
     datamodel = SQLAInterface(Client)
     allow_browser_login = False  # JWT only: the API is exempt from CSRF, cookies must not reach it

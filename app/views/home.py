@@ -1,11 +1,63 @@
-"""Home page: the login for visitors, a summary for a logged-in user."""
-from flask import g, redirect, url_for
-from flask_appbuilder import IndexView, expose
-from sqlalchemy import func, select
+"""Home page: the login for visitors, the dashboard for a logged-in user.
 
+Firm staff see their cabinet's collaborators, the client activity and their
+pinned dossiers; the platform operator a summary over all cabinets; a client
+user a short message (their invoicing space comes with a later issue).
+Every figure goes through the tenant criteria (app.security.tenancy), queried
+in app.clients.dashboard with a constant number of queries.
+"""
+from flask import current_app, g, redirect, url_for
+from flask_appbuilder import IndexView, expose
+
+from app.clients import dashboard
 from app.extensions import db
-from app.models import Client, DashboardPin
-from app.security.tenancy import ScopeKind, current_scope
+from app.models import Client
+from app.models.mixins import utcnow
+from app.security import roles
+from app.security.tenancy import ScopeKind, current_scope, visible_criteria
+
+STAFF_SCOPES = (ScopeKind.CABINET, ScopeKind.RESTRICTED, ScopeKind.PLATFORM)
+# Who may manage the cabinet's collaborators (DESIGN.md §1).
+MANAGERS = {roles.OWNER, roles.ADMINISTRATOR}
+SHEET_VIEW = "ClientSheetView"
+
+# The client list's filters behind each figure (app/clients/listing.py).
+LIST_LINKS = {
+    "all": "/clientview/list/",
+    "never": "/clientview/list/?last_login=never",
+    "month": "/clientview/list/?created=month",
+    "missing": "/clientview/list/?dossier=missing",
+}
+
+
+def _sheet_view_url(name, fallback, **values):
+    """A URL of the client sheet's view (app/views/client_sheet.py), or the same
+    path written out while that view is not registered."""
+    endpoint = f"{SHEET_VIEW}.{name}"
+    if endpoint in current_app.view_functions:
+        return url_for(endpoint, **values)
+    return fallback
+
+
+def client_sheet_url(pk):
+    """« Voir la fiche client »."""
+    return _sheet_view_url("sheet", f"/clients/{pk}/", pk=pk)
+
+
+def client_account_url(pk):
+    """« Accéder au compte »: the client's invoicing space."""
+    return _sheet_view_url("account", f"/clients/{pk}/compte", pk=pk)
+
+
+def client_unpin_url(pk):
+    """« Retirer »: unpin, then come back to the dashboard."""
+    return _sheet_view_url("unpin", f"/clients/{pk}/unpin?next=/", pk=pk, next="/")
+
+
+def user_level(user):
+    """The user's highest staff role (owner first), or None."""
+    names = user.role_names
+    return next((name for name in roles.STAFF_ROLES if name in names), None)
 
 
 class HomeView(IndexView):
@@ -16,16 +68,35 @@ class HomeView(IndexView):
         if not g.user or not g.user.is_authenticated:
             return redirect(url_for(self.appbuilder.sm.auth_view.__class__.__name__ + ".login"))
         scope = current_scope()
-        staff = scope is not None and scope.kind in (ScopeKind.CABINET, ScopeKind.RESTRICTED,
-                                                     ScopeKind.PLATFORM)
-        stats = {}
-        if staff:
-            # The ORM backstop scopes these counts to what the user may see.
-            stats["clients"] = db.session.scalar(select(func.count(Client.id)))
-            stats["without_dossier"] = db.session.scalar(
-                select(func.count(Client.id)).where(Client.dossier_code.is_(None))
+        if scope is None or scope.kind not in STAFF_SCOPES:
+            return self.render_template(self.index_template, staff=False, scope=scope)
+
+        session = db.session
+        visible = visible_criteria(Client, scope)
+        now = utcnow()
+        context = {
+            "staff": True,
+            "scope": scope,
+            "platform": scope.is_platform,
+            "restricted": scope.kind is ScopeKind.RESTRICTED,
+            # The platform operator gets the figures only, not other cabinets' connections.
+            "activity": dashboard.client_activity(
+                session, visible, now,
+                recent_limit=0 if scope.is_platform else dashboard.RECENT_CONNECTIONS),
+            "month_start": dashboard.month_start(now),
+            "pins": dashboard.pinned_cards(session, scope.user_id, visible),
+            "links": LIST_LINKS,
+            "sheet_url": client_sheet_url,
+            "account_url": client_account_url,
+            "unpin_url": client_unpin_url,
+        }
+        if scope.is_platform:
+            context["summary"] = dashboard.platform_summary(session)
+        else:
+            level = user_level(g.user)
+            context.update(
+                level=level,
+                can_manage_collaborators=level in MANAGERS,
+                collaborators=dashboard.collaborators(session, scope.cabinet_id, visible),
             )
-            stats["pins"] = db.session.scalar(
-                select(func.count(DashboardPin.id)).where(DashboardPin.user_id == g.user.id)
-            )
-        return self.render_template(self.index_template, staff=staff, stats=stats, scope=scope)
+        return self.render_template(self.index_template, **context)

@@ -1,0 +1,131 @@
+"""The client list and the dashboard as a collaborator uses them, in Chromium."""
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from app.demo import seed_demo
+from app.extensions import db
+from app.models import AppUser, Client
+from conftest import wipe
+
+pytestmark = pytest.mark.browser
+PASSWORD = "Passerelle-2026"
+
+
+@pytest.fixture
+def demo(app):
+    wipe(app)
+    with app.app_context():
+        seed_demo(app.appbuilder.sm, db.session, password=PASSWORD, seed=5, clients=80,
+                  today=dt.date(2026, 11, 27))
+        users = {u.username: u.id for u in db.session.scalars(select(AppUser))}
+        db.session.remove()
+    return users
+
+
+def login(page, base, username):
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_load_state()
+
+
+def result_count(page):
+    return int(page.get_attribute("#result-count", "data-count"))
+
+
+def test_filter_by_collaborator_and_last_connection(demo, live_server, page, screenshot):
+    login(page, live_server, "collaborateur")
+    page.goto(f"{live_server}/clientview/list/")
+    total = result_count(page)
+    page.click("text=Plus de filtres")
+    page.check(f"input[name=collaborator][value='{demo['restreint']}']")
+    page.click("text=Appliquer les filtres")
+    page.wait_for_load_state()
+    assert result_count(page) == 5
+    assert "Suivi par Thomas Robert" in page.inner_text(".active-filters")
+    page.select_option("select[name=last_login]", "never")
+    page.click("text=Appliquer les filtres")
+    page.wait_for_load_state()
+    never = result_count(page)
+    assert never <= 5
+    # Remove the collaborator chip: only « jamais connecté » stays.
+    page.click(".filter-chip:has-text('Suivi par')")
+    page.wait_for_load_state()
+    assert result_count(page) >= never and result_count(page) < total
+    assert "Jamais connecté" in page.inner_text(".active-filters")
+    screenshot("client-list-filters")
+
+
+def test_hidden_column_stays_hidden_after_reload(demo, live_server, page):
+    login(page, live_server, "collaborateur")
+    page.goto(f"{live_server}/clientview/list/")
+    page.click("text=Affichage")
+    page.uncheck("#display-form input[value=email]")
+    page.uncheck("#display-form input[value=pack]")
+    page.click("text=Enregistrer l'affichage")
+    page.wait_for_load_state()
+    page.reload()
+    headers = page.inner_text("table.client-table thead")
+    assert "E-mail du compte" not in headers and "Pack" not in headers
+    assert "Raison sociale" in headers and "SIREN" in headers
+
+
+def test_continuous_scrolling_loads_more_clients(demo, live_server, page, screenshot):
+    login(page, live_server, "collaborateur")
+    page.goto(f"{live_server}/clientview/list/")
+    page.click("text=Affichage")
+    page.check("#display-form input[value=scroll]")
+    page.click("text=Enregistrer l'affichage")
+    page.wait_for_load_state()
+    rows = page.locator("table.client-table tbody tr[data-id]")
+    assert rows.count() == 25
+    total = result_count(page)
+    for _ in range(5):
+        page.mouse.wheel(0, 20000)
+        page.wait_for_timeout(400)
+        if rows.count() == total:
+            break
+    assert rows.count() == total == 60
+    screenshot("client-list-scroll")
+
+
+def test_pin_a_client_and_find_its_card_on_the_dashboard(demo, live_server, page, screenshot):
+    login(page, live_server, "collaborateur")
+    page.goto(f"{live_server}/clientview/list/?sort=name&dir=asc")
+    first_row = page.locator("table.client-table tbody tr[data-id]").first
+    name = first_row.locator("td.col-name a").inner_text()
+    first_row.locator("button.dropdown-toggle").click()
+    first_row.locator("text=Ajouter au dashboard").click()
+    page.wait_for_load_state()
+    assert "épinglé" in page.inner_text(".alert")
+    page.goto(f"{live_server}/")
+    cards = page.locator(".pin-card")
+    assert cards.count() == 1 and name in cards.first.inner_text()
+    screenshot("dashboard-pinned")
+
+
+def test_assign_a_client_to_restreint_who_then_sees_it(demo, live_server, page, app):
+    with app.app_context():
+        cabinet_id = db.session.get(AppUser, demo["restreint"]).cabinet_id
+        target = db.session.scalars(select(Client).where(~Client.collaborators.any(
+            AppUser.id == demo["restreint"])).where(Client.cabinet_id == cabinet_id)
+            .order_by(Client.name)).first()
+        name, client_id = target.name, target.id
+        db.session.remove()
+    login(page, live_server, "collaborateur")
+    page.goto(f"{live_server}/clientview/list/?q={name}")
+    row = page.locator(f"tr[data-id='{client_id}']")
+    row.locator("button.dropdown-toggle").click()
+    row.locator("text=Gérer l'accès").click()
+    page.wait_for_load_state()
+    page.check(f"input[name=users][value='{demo['restreint']}']")
+    page.click("button:has-text('Enregistrer')")
+    page.wait_for_load_state()
+    page.context.clear_cookies()
+    login(page, live_server, "restreint")
+    page.goto(f"{live_server}/clientview/list/")
+    assert result_count(page) == 6
+    assert name in page.inner_text("table.client-table")
