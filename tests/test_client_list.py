@@ -170,6 +170,13 @@ def test_paging_and_the_rows_fragment_for_continuous_scrolling(app, world, brows
     assert set(names_in(first)).isdisjoint(names_in(second))
     fragment = user.get("/clientview/list/?sort=name&dir=asc&page=2&fragment=rows").text
     assert "<html" not in fragment and len(names_in(fragment)) == 7
+    # In continuous mode the page's sentinel row points at the next rows as a fragment.
+    user.post("/clientview/preferences", {"mode": "scroll"}, csrf_from="/clientview/list/")
+    page = user.get("/clientview/list/?sort=name&dir=asc").text
+    next_url = html.unescape(re.search(r'class="load-more" data-next="([^"]+)"', page).group(1))
+    assert "fragment=rows" in next_url and "page=2" in next_url
+    loaded = user.get(next_url).text
+    assert "<html" not in loaded and names_in(loaded) == names_in(second)
     beyond = user.get("/clientview/list/?page=9")
     assert beyond.status_code == 302 and "page=2" in beyond.headers["Location"]
 

@@ -71,13 +71,13 @@ def _collaborators_display(collaborators):
 def _list_url(args, **changes):
     """The list's URL with some arguments changed (None removes one)."""
     merged = MultiDict(args)
+    merged.poplist("fragment")  # only the continuous mode's own next-rows URL asks for it
     for key, value in changes.items():
         merged.poplist(key)
         if value is None:
             continue
         for item in (value if isinstance(value, (list, tuple)) else [value]):
             merged.add(key, item)
-    merged.poplist("fragment")
     return url_for("ClientView.list", **merged.to_dict(flat=False))
 
 

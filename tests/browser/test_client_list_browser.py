@@ -89,6 +89,11 @@ def test_continuous_scrolling_loads_more_clients(demo, live_server, page, screen
         if rows.count() == total:
             break
     assert rows.count() == total == 60
+    # The loaded rows are rows of this table, with their cells (not a whole page inside it).
+    assert page.locator("table.client-table .navbar, table.client-table table").count() == 0
+    names = page.locator("table.client-table tbody tr[data-id] td.col-name").all_inner_texts()
+    assert len(names) == 60 and all(name.strip() for name in names)
+    page.locator("table.client-table tbody tr[data-id]").last.scroll_into_view_if_needed()
     screenshot("client-list-scroll")
 
 
