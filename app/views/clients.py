@@ -117,6 +117,11 @@ def _active_filters(query, args, staff_by_id):
     return chips
 
 
+def _as_list(items):
+    """FAB passes one record for a row action and a list for a selection."""
+    return items if isinstance(items, list) else [items]
+
+
 def cabinet_staff():
     """Staff users the current user may see (their cabinet), owner first."""
     users = db.session.scalars(
@@ -264,30 +269,29 @@ class ClientView(UniqueDossierCode, TenantModelView):
         return redirect(safe_next() or url_for("ClientView.list"))
 
     # Actions on one or several clients (FAB loads them through the tenant base) ---
+    @staticmethod
+    def _change_pins(items, change, message):
+        """Pin or unpin the selected clients, say how many changed, go back to the list."""
+        changed = change(db.session, g.user.id, [item.id for item in _as_list(items)])
+        db.session.commit()
+        flash(message(changed), "success")
+        return redirect(safe_next() or url_for("ClientView.list"))
+
     @action("pin", _l("Ajouter au dashboard"), icon="fa-thumb-tack", single=True, multiple=True)
     def pin(self, items):
-        items = items if isinstance(items, list) else [items]
-        added = pin_clients(db.session, g.user.id, [item.id for item in items])
-        db.session.commit()
-        flash(ngettext("%(num)d dossier épinglé au dashboard.",
-                       "%(num)d dossiers épinglés au dashboard.", added) if added
-              else gettext("Déjà épinglé."), "success")
-        return redirect(safe_next() or url_for("ClientView.list"))
+        return self._change_pins(items, pin_clients, lambda added: ngettext(
+            "%(num)d dossier épinglé au dashboard.", "%(num)d dossiers épinglés au dashboard.",
+            added) if added else gettext("Déjà épinglé."))
 
     @action("unpin", _l("Retirer du dashboard"), icon="fa-times", single=True, multiple=True)
     def unpin(self, items):
-        items = items if isinstance(items, list) else [items]
-        removed = unpin_clients(db.session, g.user.id, [item.id for item in items])
-        db.session.commit()
-        flash(ngettext("%(num)d dossier retiré du dashboard.",
-                       "%(num)d dossiers retirés du dashboard.", removed) if removed
-              else gettext("Aucun de ces dossiers n'était épinglé."), "success")
-        return redirect(safe_next() or url_for("ClientView.list"))
+        return self._change_pins(items, unpin_clients, lambda removed: ngettext(
+            "%(num)d dossier retiré du dashboard.", "%(num)d dossiers retirés du dashboard.",
+            removed) if removed else gettext("Aucun de ces dossiers n'était épinglé."))
 
     @action("manage_access", _l("Gérer l'accès"), icon="fa-users", single=True, multiple=True)
     def manage_access(self, items):
-        items = items if isinstance(items, list) else [items]
-        ids = ",".join(str(item.id) for item in items)
+        ids = ",".join(str(item.id) for item in _as_list(items))
         return redirect(url_for("ClientSheetView.access", ids=ids,
                                 next=safe_next() or url_for("ClientView.list")))
 
