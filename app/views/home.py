@@ -6,7 +6,7 @@ user a short message (their invoicing space comes with a later issue).
 Every figure goes through the tenant criteria (app.security.tenancy), queried
 in app.clients.dashboard with a constant number of queries.
 """
-from flask import current_app, g, redirect, url_for
+from flask import g, redirect, url_for
 from flask_appbuilder import IndexView, expose
 
 from app.clients import dashboard
@@ -19,7 +19,6 @@ from app.security.tenancy import ScopeKind, current_scope, visible_criteria
 STAFF_SCOPES = (ScopeKind.CABINET, ScopeKind.RESTRICTED, ScopeKind.PLATFORM)
 # Who may manage the cabinet's collaborators (DESIGN.md §1).
 MANAGERS = {roles.OWNER, roles.ADMINISTRATOR}
-SHEET_VIEW = "ClientSheetView"
 
 # The client list's filters behind each figure (app/clients/listing.py).
 LIST_LINKS = {
@@ -30,28 +29,19 @@ LIST_LINKS = {
 }
 
 
-def _sheet_view_url(name, fallback, **values):
-    """A URL of the client sheet's view (app/views/client_sheet.py), or the same
-    path written out while that view is not registered."""
-    endpoint = f"{SHEET_VIEW}.{name}"
-    if endpoint in current_app.view_functions:
-        return url_for(endpoint, **values)
-    return fallback
-
-
 def client_sheet_url(pk):
     """« Voir la fiche client »."""
-    return _sheet_view_url("sheet", f"/clients/{pk}/", pk=pk)
+    return url_for("ClientSheetView.sheet", pk=pk)
 
 
 def client_account_url(pk):
     """« Accéder au compte »: the client's invoicing space."""
-    return _sheet_view_url("account", f"/clients/{pk}/compte", pk=pk)
+    return url_for("ClientSheetView.account", pk=pk)
 
 
 def client_unpin_url(pk):
     """« Retirer »: unpin, then come back to the dashboard."""
-    return _sheet_view_url("unpin", f"/clients/{pk}/unpin?next=/", pk=pk, next="/")
+    return url_for("ClientSheetView.unpin", pk=pk, next="/")
 
 
 def user_level(user):
