@@ -14,15 +14,15 @@ from flask_babel import gettext, lazy_gettext as _l, ngettext
 from flask_wtf import FlaskForm
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.clients.dossiers import dossier_code_owner
 from app.clients.pins import pin_clients, unpin_clients
+from app.clients.staff import staff_members
 from app.extensions import db
 from app.models import AppUser, Client, DashboardPin
-from app.security.roles import RESTRICTED, STAFF_ROLES
+from app.security.roles import RESTRICTED
 from app.security.tenancy import NOTHING, ScopeKind, current_scope, visible_criteria
 from app.validators import RuleError, clean_dossier_code
 from app.formatting import format_siren
@@ -81,22 +81,6 @@ def visible_clients_or_404(ids):
     if len(clients) != len(ids):
         abort(404)
     return clients
-
-
-def staff_of_cabinet(cabinet_id):
-    """The cabinet's staff users (a staff role, directly or through a group),
-    listed by name, with the role shown next to them."""
-    users = db.session.scalars(
-        select(AppUser).where(AppUser.cabinet_id == cabinet_id)
-        .options(selectinload(AppUser.roles))
-        .order_by(AppUser.last_name, AppUser.first_name, AppUser.id)
-    ).all()
-    staff = []
-    for user in users:
-        held = [role for role in STAFF_ROLES if role in user.role_names]
-        if held:
-            staff.append((user, held[0]))  # the widest role, as STAFF_ROLES is ordered
-    return staff
 
 
 class DossierForm(FlaskForm):
@@ -242,7 +226,7 @@ class ClientSheetView(BaseView):
             return self._render_access(clients, [], set(), MODE_ADD, back, errors=[gettext(
                 "Ces clients appartiennent à des cabinets différents : gérez leur accès "
                 "cabinet par cabinet.")])
-        staff = staff_of_cabinet(cabinets.pop())
+        staff = staff_members(db.session, AppUser.cabinet_id == cabinets.pop())
         staff_ids = {user.id for user, _role in staff}
 
         if request.method == "GET":

@@ -4,9 +4,6 @@ from flask_appbuilder import action, expose
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, ngettext
-from flask_appbuilder.security.sqla.models import Group
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
@@ -19,13 +16,13 @@ from app.clients.listing import (
     InvalidListArgument, ListQuery, fetch_page, page_count,
 )
 from app.clients.dossiers import dossier_code_owner
+from app.clients.staff import staff_members
 from app.clients.pins import pin_clients, pinned_client_ids, unpin_clients
 from app.clients.preferences import load_list_preferences, save_list_preferences
 from app.extensions import db
 from app.formatting import format_date, format_datetime, format_siren
 from app.models import PACKS, AppUser, Client
 from app.models.mixins import utcnow
-from app.security import roles
 from app.security.tenancy import NOTHING, current_scope, visible_criteria
 from app.validators import (
     clean_dossier_code, clean_pack, clean_siren, form_validator, schema_validator,
@@ -124,14 +121,8 @@ def _as_list(items):
 
 def cabinet_staff():
     """Staff users the current user may see (their cabinet), owner first."""
-    users = db.session.scalars(
-        select(AppUser).where(AppUser.cabinet_id.is_not(None),
-                              visible_criteria(AppUser, current_scope() or NOTHING))
-        .options(selectinload(AppUser.roles),
-                 selectinload(AppUser.groups).selectinload(Group.roles))
-        .order_by(AppUser.last_name, AppUser.first_name)).all()
-    staff = [u for u in users if u.role_names & set(roles.STAFF_ROLES)]
-    return sorted(staff, key=lambda u: roles.OWNER not in u.role_names)
+    visible = visible_criteria(AppUser, current_scope() or NOTHING)
+    return [user for user, _level in staff_members(db.session, visible)]
 
 
 class UniqueDossierCode:
