@@ -91,10 +91,11 @@ def _protect_api_login(app):
 
 
 def _install_request_guards(app):
-    from app.security.guards import check_list_arguments, security_headers
+    from app.security.guards import check_action_name, check_list_arguments, security_headers
     from app.views.errors import register_error_pages
 
     app.before_request(check_list_arguments)
+    app.before_request(check_action_name)
     app.after_request(security_headers)
     register_error_pages(app)
 

@@ -58,6 +58,19 @@ def check_list_arguments():
             _bad_request(gettext("Paramètre « q » invalide : un objet Rison est attendu, par exemple (page:0)."))
 
 
+def check_action_name():
+    """FAB's own views (the Security screens) answer 500 to an unknown action name in
+    /<view>/action/<name>/<pk>: an unknown action is a page that does not exist."""
+    endpoint = request.endpoint or ""
+    name = (request.view_args or {}).get("name")
+    if name is None or not endpoint.endswith(".action"):
+        return
+    view_name = endpoint.rsplit(".", 1)[0]
+    for view in current_app.appbuilder.baseviews:
+        if type(view).__name__ == view_name and name not in getattr(view, "actions", {}):
+            abort(404)
+
+
 def security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
