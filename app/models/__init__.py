@@ -1,8 +1,14 @@
 """All models, imported together so that the mappers and Alembic see every table."""
 from app.models.cabinet import Cabinet
 from app.models.clients import PACKS, Client, DashboardPin, UserPreference, client_collaborator
+from app.models.invoicing import (
+    Article, ArticleCategory, Charge, Contact, DocumentSequence, Invoice, InvoiceCharge,
+    InvoiceLine, Payment, PaymentAllocation,
+)
 from app.models.users import AppUser
 
 User = AppUser
 
-__all__ = ["Cabinet", "Client", "DashboardPin", "PACKS", "User", "AppUser", "client_collaborator", "UserPreference"]
+__all__ = ["Cabinet", "Client", "DashboardPin", "PACKS", "User", "AppUser", "client_collaborator", "UserPreference",
+           "Contact", "ArticleCategory", "Article", "Charge", "Invoice", "InvoiceLine",
+           "InvoiceCharge", "Payment", "PaymentAllocation", "DocumentSequence"]

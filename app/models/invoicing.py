@@ -1,0 +1,361 @@
+"""A client's invoicing data: its customers (contacts), articles, charges, and
+its documents (invoices, credit notes, deposit invoices) with their payments.
+
+Every table carries `client_id` (ClientOwned), so the tenant scoping
+(app/security/tenancy.py) isolates it, lines and allocations included. Links
+between two rows of a client go through composite foreign keys
+(client_id, x_id) → x(client_id, id): the database itself refuses an invoice
+of client A pointing to a contact of client B.
+
+Money is Numeric(14, 2), rates and percentages Numeric(5, 2), quantities
+Numeric(12, 3); amounts are computed by app.invoicing.totals, never here.
+"""
+import datetime as dt
+from decimal import Decimal
+from typing import Optional
+
+from flask_appbuilder import Model
+from sqlalchemy import (
+    Boolean, CheckConstraint, Date, DateTime, ForeignKey, ForeignKeyConstraint, Index, Integer,
+    Numeric, String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.mixins import ClientOwned, utcnow
+
+MONEY = Numeric(14, 2)
+RATE = Numeric(5, 2)
+QUANTITY = Numeric(12, 3)
+
+NATURES = ("goods", "services")
+CHARGE_KINDS = ("tax", "fee", "discount")
+DOCUMENT_KINDS = ("invoice", "credit_note", "deposit")
+DOCUMENT_STATUSES = ("draft", "issued", "partially_paid", "paid", "cancelled")
+
+# Labels shown on screen.
+NATURE_LABELS = {"goods": "Bien", "services": "Prestation de services"}
+CHARGE_KIND_LABELS = {"tax": "Taxe", "fee": "Frais", "discount": "Remise"}
+DOCUMENT_KIND_LABELS = {"invoice": "Facture", "credit_note": "Avoir",
+                        "deposit": "Facture d'acompte"}
+DOCUMENT_STATUS_LABELS = {"draft": "Brouillon", "issued": "Émise",
+                          "partially_paid": "Partiellement réglée", "paid": "Réglée",
+                          "cancelled": "Annulée"}
+
+
+def _in(column, values):
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
+
+
+def _rate_check(column, name):
+    return CheckConstraint(f"{column} >= 0 AND {column} < 100", name=name)
+
+
+def _same_client_fk(column, target, name, ondelete=None):
+    """(client_id, column) → target(client_id, id): both rows belong to one client."""
+    return ForeignKeyConstraint(["client_id", column], [f"{target}.client_id", f"{target}.id"],
+                                name=name, ondelete=ondelete)
+
+
+class Contact(ClientOwned, Model):
+    """« Client du client »: a customer of the client, company or person."""
+
+    __tablename__ = "contact"
+    __table_args__ = (
+        UniqueConstraint("client_id", "id", name="uq_contact_client_id"),
+        UniqueConstraint("client_id", "auxiliary_account", name="uq_contact_auxiliary_account"),
+        Index("ix_contact_client_name", "client_id", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    is_company: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # Company name, or the person's last name.
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    first_name: Mapped[Optional[str]] = mapped_column(String(100))
+    address_line1: Mapped[Optional[str]] = mapped_column(String(200))
+    address_line2: Mapped[Optional[str]] = mapped_column(String(200))
+    postcode: Mapped[Optional[str]] = mapped_column(String(20))
+    city: Mapped[Optional[str]] = mapped_column(String(100))
+    country: Mapped[str] = mapped_column(String(2), nullable=False, default="FR",
+                                         server_default="FR")
+    email: Mapped[Optional[str]] = mapped_column(String(320))
+    phone: Mapped[Optional[str]] = mapped_column(String(30))
+    siren: Mapped[Optional[str]] = mapped_column(String(9))
+    vat_number: Mapped[Optional[str]] = mapped_column(String(20))
+    # Auxiliary account code in the accounting (under the collective 411).
+    auxiliary_account: Mapped[Optional[str]] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    @property
+    def display_name(self):
+        if self.is_company or not self.first_name:
+            return self.name
+        return f"{self.first_name} {self.name}"
+
+    def __repr__(self):
+        return self.display_name
+
+
+class ArticleCategory(ClientOwned, Model):
+    """« Catégorie d'articles », with the sales account its articles use."""
+
+    __tablename__ = "article_category"
+    __table_args__ = (
+        UniqueConstraint("client_id", "name", name="uq_article_category_name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    account: Mapped[Optional[str]] = mapped_column(String(20))
+
+    def __repr__(self):
+        return self.name
+
+
+class Article(ClientOwned, Model):
+    """« Article »: a good or a service the client sells."""
+
+    __tablename__ = "article"
+    __table_args__ = (
+        UniqueConstraint("client_id", "reference", name="uq_article_reference"),
+        Index("ix_article_client_label", "client_id", "label"),
+        CheckConstraint(_in("nature", NATURES), name="ck_article_nature"),
+        CheckConstraint("unit_price_ht >= 0", name="ck_article_unit_price"),
+        _rate_check("vat_rate", "ck_article_vat_rate"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[Optional[str]] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(200), nullable=False)
+    nature: Mapped[str] = mapped_column(String(10), nullable=False, default="services")
+    unit_price_ht: Mapped[Decimal] = mapped_column(MONEY, nullable=False, default=Decimal("0"))
+    vat_rate: Mapped[Decimal] = mapped_column(RATE, nullable=False)
+    category_id: Mapped[Optional[int]] = mapped_column(
+        Integer, ForeignKey("article_category.id", ondelete="SET NULL"), index=True)
+    account: Mapped[Optional[str]] = mapped_column(String(20))
+
+    category = relationship("ArticleCategory")
+
+    def __repr__(self):
+        return self.label
+
+
+class Charge(ClientOwned, Model):
+    """« Taxes, frais & remises » the client applies to its documents."""
+
+    __tablename__ = "charge"
+    __table_args__ = (
+        CheckConstraint(_in("kind", CHARGE_KINDS), name="ck_charge_kind"),
+        CheckConstraint("(amount IS NULL) <> (percentage IS NULL)",
+                        name="ck_charge_amount_or_percentage"),
+        CheckConstraint("amount IS NULL OR amount >= 0", name="ck_charge_amount"),
+        CheckConstraint("percentage IS NULL OR (percentage >= 0 AND percentage <= 100)",
+                        name="ck_charge_percentage"),
+        _rate_check("vat_rate", "ck_charge_vat_rate"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    label: Mapped[str] = mapped_column(String(200), nullable=False)
+    amount: Mapped[Optional[Decimal]] = mapped_column(MONEY)
+    percentage: Mapped[Optional[Decimal]] = mapped_column(RATE)
+    vat_rate: Mapped[Decimal] = mapped_column(RATE, nullable=False)
+    account: Mapped[Optional[str]] = mapped_column(String(20))
+
+    def __repr__(self):
+        return self.label
+
+
+class Invoice(ClientOwned, Model):
+    """A document: invoice (F-), credit note (« avoir », AV-) or deposit
+    invoice (« facture d'acompte », AC-). The number is given at issue
+    (app.invoicing.numbering); an issued document is never changed, only
+    corrected by a credit note. « En retard » is derived from due_date."""
+
+    __tablename__ = "invoice"
+    __table_args__ = (
+        UniqueConstraint("client_id", "id", name="uq_invoice_client_id"),
+        UniqueConstraint("client_id", "kind", "number", name="uq_invoice_number"),
+        Index("ix_invoice_client_issue_date", "client_id", "issue_date"),
+        Index("ix_invoice_client_status", "client_id", "status"),
+        _same_client_fk("contact_id", "contact", "fk_invoice_contact"),
+        _same_client_fk("corrects_invoice_id", "invoice", "fk_invoice_corrects"),
+        CheckConstraint(_in("kind", DOCUMENT_KINDS), name="ck_invoice_kind"),
+        CheckConstraint(_in("status", DOCUMENT_STATUSES), name="ck_invoice_status"),
+        CheckConstraint("status = 'draft' OR (number IS NOT NULL AND issue_date IS NOT NULL)",
+                        name="ck_invoice_issued_numbered"),
+        CheckConstraint("corrects_invoice_id IS NULL OR kind = 'credit_note'",
+                        name="ck_invoice_corrects_credit_note"),
+        CheckConstraint("total_ht >= 0 AND total_vat >= 0", name="ck_invoice_totals_positive"),
+        CheckConstraint("total_ttc = total_ht + total_vat", name="ck_invoice_ttc"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12), nullable=False, default="invoice")
+    number: Mapped[Optional[str]] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="draft")
+    issue_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    due_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    contact_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    corrects_invoice_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)
+    notes: Mapped[Optional[str]] = mapped_column(Text)
+    total_ht: Mapped[Decimal] = mapped_column(MONEY, nullable=False, default=Decimal("0"))
+    total_vat: Mapped[Decimal] = mapped_column(MONEY, nullable=False, default=Decimal("0"))
+    total_ttc: Mapped[Decimal] = mapped_column(MONEY, nullable=False, default=Decimal("0"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    issued_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+    contact = relationship("Contact", foreign_keys=[contact_id],
+                           primaryjoin="Invoice.contact_id == Contact.id")
+    corrects = relationship("Invoice", remote_side=[id], foreign_keys=[corrects_invoice_id],
+                            primaryjoin="Invoice.corrects_invoice_id == Invoice.id")
+    lines = relationship("InvoiceLine", back_populates="invoice", order_by="InvoiceLine.position",
+                         cascade="all, delete-orphan", passive_deletes=True)
+    charges = relationship("InvoiceCharge", back_populates="invoice",
+                           order_by="InvoiceCharge.position",
+                           cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def is_draft(self):
+        return self.status == "draft"
+
+    def __repr__(self):
+        return self.number or f"{DOCUMENT_KIND_LABELS.get(self.kind, self.kind)} (brouillon)"
+
+
+class InvoiceLine(ClientOwned, Model):
+    __tablename__ = "invoice_line"
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "position", name="uq_invoice_line_position"),
+        _same_client_fk("invoice_id", "invoice", "fk_invoice_line_invoice", ondelete="CASCADE"),
+        CheckConstraint(_in("nature", NATURES), name="ck_invoice_line_nature"),
+        CheckConstraint("quantity >= 0", name="ck_invoice_line_quantity"),
+        CheckConstraint("unit_price_ht >= 0", name="ck_invoice_line_unit_price"),
+        CheckConstraint("discount_pct >= 0 AND discount_pct <= 100",
+                        name="ck_invoice_line_discount"),
+        CheckConstraint("total_ht >= 0", name="ck_invoice_line_total"),
+        _rate_check("vat_rate", "ck_invoice_line_vat_rate"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Indexed by the unique (invoice_id, position).
+    invoice_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The article the line was filled from; its label, price and rate are copied.
+    article_id: Mapped[Optional[int]] = mapped_column(
+        Integer, ForeignKey("article.id", ondelete="SET NULL"), index=True)
+    label: Mapped[str] = mapped_column(String(500), nullable=False)
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY, nullable=False, default=Decimal("1"))
+    unit_price_ht: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    discount_pct: Mapped[Decimal] = mapped_column(RATE, nullable=False, default=Decimal("0"))
+    vat_rate: Mapped[Decimal] = mapped_column(RATE, nullable=False)
+    nature: Mapped[str] = mapped_column(String(10), nullable=False, default="services")
+    total_ht: Mapped[Decimal] = mapped_column(MONEY, nullable=False, default=Decimal("0"))
+
+    invoice = relationship("Invoice", back_populates="lines", foreign_keys=[invoice_id],
+                           primaryjoin="InvoiceLine.invoice_id == Invoice.id")
+    article = relationship("Article")
+
+
+class InvoiceCharge(ClientOwned, Model):
+    """A tax, fee or discount applied to one document, copied from `Charge`."""
+
+    __tablename__ = "invoice_charge"
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "position", name="uq_invoice_charge_position"),
+        _same_client_fk("invoice_id", "invoice", "fk_invoice_charge_invoice",
+                        ondelete="CASCADE"),
+        CheckConstraint(_in("kind", CHARGE_KINDS), name="ck_invoice_charge_kind"),
+        CheckConstraint("(amount IS NULL) <> (percentage IS NULL)",
+                        name="ck_invoice_charge_amount_or_percentage"),
+        CheckConstraint("amount IS NULL OR amount >= 0", name="ck_invoice_charge_amount"),
+        CheckConstraint("percentage IS NULL OR (percentage >= 0 AND percentage <= 100)",
+                        name="ck_invoice_charge_percentage"),
+        CheckConstraint("total_ht >= 0", name="ck_invoice_charge_total"),
+        _rate_check("vat_rate", "ck_invoice_charge_vat_rate"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Indexed by the unique (invoice_id, position).
+    invoice_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    charge_id: Mapped[Optional[int]] = mapped_column(
+        Integer, ForeignKey("charge.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    label: Mapped[str] = mapped_column(String(200), nullable=False)
+    amount: Mapped[Optional[Decimal]] = mapped_column(MONEY)
+    percentage: Mapped[Optional[Decimal]] = mapped_column(RATE)
+    vat_rate: Mapped[Decimal] = mapped_column(RATE, nullable=False)
+    # Always positive; a discount is subtracted by the totals.
+    total_ht: Mapped[Decimal] = mapped_column(MONEY, nullable=False, default=Decimal("0"))
+
+    invoice = relationship("Invoice", back_populates="charges", foreign_keys=[invoice_id],
+                           primaryjoin="InvoiceCharge.invoice_id == Invoice.id")
+    charge = relationship("Charge")
+
+
+class Payment(ClientOwned, Model):
+    """« Règlement » received from a contact, allocated to one or more documents."""
+
+    __tablename__ = "payment"
+    __table_args__ = (
+        UniqueConstraint("client_id", "id", name="uq_payment_client_id"),
+        Index("ix_payment_client_date", "client_id", "date"),
+        _same_client_fk("contact_id", "contact", "fk_payment_contact"),
+        CheckConstraint("amount > 0", name="ck_payment_amount"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    # Label of the payment mode (« Virement », « Chèque »…); its account comes
+    # from the accounting plan's payment modes.
+    payment_mode: Mapped[str] = mapped_column(String(60), nullable=False)
+    reference: Mapped[Optional[str]] = mapped_column(String(100))
+    contact_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    contact = relationship("Contact", foreign_keys=[contact_id],
+                           primaryjoin="Payment.contact_id == Contact.id")
+    allocations = relationship("PaymentAllocation", back_populates="payment",
+                               cascade="all, delete-orphan", passive_deletes=True)
+
+
+class PaymentAllocation(ClientOwned, Model):
+    """The part of a payment that settles one document (partial payments allowed)."""
+
+    __tablename__ = "payment_allocation"
+    __table_args__ = (
+        UniqueConstraint("payment_id", "invoice_id", name="uq_payment_allocation"),
+        _same_client_fk("payment_id", "payment", "fk_payment_allocation_payment",
+                        ondelete="CASCADE"),
+        _same_client_fk("invoice_id", "invoice", "fk_payment_allocation_invoice"),
+        CheckConstraint("amount > 0", name="ck_payment_allocation_amount"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Indexed by the unique (payment_id, invoice_id).
+    payment_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    invoice_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+
+    payment = relationship("Payment", back_populates="allocations", foreign_keys=[payment_id],
+                           primaryjoin="PaymentAllocation.payment_id == Payment.id")
+    invoice = relationship("Invoice", foreign_keys=[invoice_id],
+                           primaryjoin="PaymentAllocation.invoice_id == Invoice.id")
+
+
+class DocumentSequence(ClientOwned, Model):
+    """The last number given per client, document kind and year (see
+    app.invoicing.numbering). A row is only ever incremented."""
+
+    __tablename__ = "document_sequence"
+    __table_args__ = (
+        UniqueConstraint("client_id", "kind", "year", name="uq_document_sequence"),
+        CheckConstraint(_in("kind", DOCUMENT_KINDS), name="ck_document_sequence_kind"),
+        CheckConstraint("last_number >= 0", name="ck_document_sequence_last_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12), nullable=False)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    last_number: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
