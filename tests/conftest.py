@@ -150,6 +150,16 @@ def seed_world(app):
         )
 
 
+def update_client(app, client_id, **values):
+    """Change a client's columns directly in the database (test set-up)."""
+    with app.app_context():
+        client = db.session.get(Client, client_id)
+        for name, value in values.items():
+            setattr(client, name, value)
+        db.session.commit()
+        db.session.remove()
+
+
 @pytest.fixture
 def world(app):
     wipe(app)
@@ -276,3 +286,12 @@ def screenshot(page, app):
         page.screenshot(path=str(path), full_page=True)
         return path
     return take
+
+
+def browser_login(page, base_url, username, password=PASSWORD):
+    """Log in through the real login form of a live server."""
+    page.goto(f"{base_url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_load_state()

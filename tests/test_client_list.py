@@ -6,6 +6,7 @@ import re
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from conftest import update_client
 from app.clients.listing import InvalidListArgument, ListQuery
 from app.clients.search import like_pattern, normalise
 from app.extensions import db
@@ -21,15 +22,6 @@ def count_of(page):
 
 def names_in(page):
     return re.findall(r'<td class="col-name"><a href="/clients/\d+/">([^<]+)</a>', html.unescape(page))
-
-
-def update_client(app, client_id, **values):
-    with app.app_context():
-        client = db.session.get(Client, client_id)
-        for key, value in values.items():
-            setattr(client, key, value)
-        db.session.commit()
-        db.session.remove()
 
 
 @pytest.fixture

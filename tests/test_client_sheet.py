@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from conftest import update_client
 from app.extensions import db
 from app.models import Client, DashboardPin
 from app.views.client_sheet import ClientSheetView
@@ -29,15 +30,6 @@ def client_state(app, client_id):
         }
         db.session.remove()
         return state
-
-
-def update_client(app, client_id, **values):
-    with app.app_context():
-        client = db.session.get(Client, client_id)
-        for name, value in values.items():
-            setattr(client, name, value)
-        db.session.commit()
-        db.session.remove()
 
 
 def pins(app):

@@ -5,7 +5,7 @@ import html
 import re
 from html.parser import HTMLParser
 
-from sqlalchemy import event, select
+from sqlalchemy import event
 
 from app.clients.pins import pin_clients
 from app.extensions import db

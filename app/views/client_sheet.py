@@ -280,29 +280,27 @@ class ClientSheetView(BaseView):
     @expose("/<int:pk>/pin", methods=["POST"])
     @has_access
     def pin(self, pk):
-        client = visible_or_404(Client, pk)
-        added = pin_clients(db.session, g.user.id, [client.id])
-        db.session.commit()
-        if added:
-            flash(gettext("« %(name)s » est épinglé à votre tableau de bord.", name=client.name),
-                  "success")
-        else:
-            flash(gettext("« %(name)s » était déjà sur votre tableau de bord.", name=client.name),
-                  "info")
-        return redirect(safe_next(url_for(".sheet", pk=client.id)))
+        return self._change_pin(
+            pk, pin_clients,
+            _l("« %(name)s » est épinglé à votre tableau de bord."),
+            _l("« %(name)s » était déjà sur votre tableau de bord."))
 
     @expose("/<int:pk>/unpin", methods=["POST"])
     @has_access
     def unpin(self, pk):
+        return self._change_pin(
+            pk, unpin_clients,
+            _l("« %(name)s » est retiré de votre tableau de bord."),
+            _l("« %(name)s » n'était pas sur votre tableau de bord."))
+
+    @staticmethod
+    def _change_pin(pk, change, done, unchanged):
+        """Pin or unpin one visible client for the current user, say so, go back."""
         client = visible_or_404(Client, pk)
-        removed = unpin_clients(db.session, g.user.id, [client.id])
+        changed = change(db.session, g.user.id, [client.id])
         db.session.commit()
-        if removed:
-            flash(gettext("« %(name)s » est retiré de votre tableau de bord.", name=client.name),
-                  "success")
-        else:
-            flash(gettext("« %(name)s » n'était pas sur votre tableau de bord.", name=client.name),
-                  "info")
+        message = done if changed else unchanged
+        flash(str(message) % {"name": client.name}, "success" if changed else "info")
         return redirect(safe_next(url_for(".sheet", pk=client.id)))
 
     # ---------------------------------------------------------------------------

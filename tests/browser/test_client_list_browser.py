@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.demo import seed_demo
 from app.extensions import db
 from app.models import AppUser, Client
-from conftest import wipe
+from conftest import browser_login, wipe
 
 pytestmark = pytest.mark.browser
 PASSWORD = "Passerelle-2026"
@@ -24,12 +24,8 @@ def demo(app):
     return users
 
 
-def login(page, base, username):
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_load_state()
+def login(page, base_url, username):
+    browser_login(page, base_url, username, PASSWORD)
 
 
 def result_count(page):

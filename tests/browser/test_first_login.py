@@ -5,7 +5,7 @@ import pytest
 
 from app.demo import seed_demo
 from app.extensions import db
-from conftest import wipe
+from conftest import browser_login, wipe
 
 pytestmark = pytest.mark.browser
 DEMO_PASSWORD = "Passerelle-2026"
@@ -20,11 +20,7 @@ def demo(app):
 
 
 def login(page, base_url, username):
-    page.goto(f"{base_url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_load_state()
+    browser_login(page, base_url, username, DEMO_PASSWORD)
 
 
 def test_collaborateur_logs_in_in_french_and_sees_the_client_list(
