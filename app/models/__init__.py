@@ -2,8 +2,8 @@
 from app.models.cabinet import Cabinet
 from app.models.clients import PACKS, Client, DashboardPin, UserPreference, client_collaborator
 from app.models.invoicing import (
-    Article, ArticleCategory, Charge, Contact, DocumentSequence, Invoice, InvoiceCharge,
-    InvoiceLine, Payment, PaymentAllocation,
+    AccountAccess, Article, ArticleCategory, Charge, Contact, DocumentSequence, Invoice, InvoiceCharge,
+    InvoiceDeposit, InvoiceLine, Payment, PaymentAllocation,
 )
 from app.models.users import AppUser
 
@@ -11,4 +11,4 @@ User = AppUser
 
 __all__ = ["Cabinet", "Client", "DashboardPin", "PACKS", "User", "AppUser", "client_collaborator", "UserPreference",
            "Contact", "ArticleCategory", "Article", "Charge", "Invoice", "InvoiceLine",
-           "InvoiceCharge", "Payment", "PaymentAllocation", "DocumentSequence"]
+           "InvoiceCharge", "InvoiceDeposit", "AccountAccess", "Payment", "PaymentAllocation", "DocumentSequence"]

@@ -4,7 +4,7 @@ from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import (
-    JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, UniqueConstraint,
+    JSON, Boolean, false, Column, DateTime, ForeignKey, Index, Integer, String, Table, UniqueConstraint,
     event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -49,7 +49,23 @@ class Client(CabinetOwned, Model):
     client_can_edit_accounting: Mapped[bool] = mapped_column(
         Boolean, default=False, nullable=False
     )
+    # Set by the client user only: may the firm act in the invoicing space, or only read?
     accountant_is_admin: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # The seller's details printed on its documents (mandatory French mentions).
+    legal_form: Mapped[Optional[str]] = mapped_column(String(60))
+    share_capital: Mapped[Optional[str]] = mapped_column(String(40))
+    rcs_city: Mapped[Optional[str]] = mapped_column(String(80))
+    address_line1: Mapped[Optional[str]] = mapped_column(String(200))
+    address_line2: Mapped[Optional[str]] = mapped_column(String(200))
+    postcode: Mapped[Optional[str]] = mapped_column(String(20))
+    city: Mapped[Optional[str]] = mapped_column(String(100))
+    phone: Mapped[Optional[str]] = mapped_column(String(30))
+    vat_number: Mapped[Optional[str]] = mapped_column(String(20))
+    # « TVA non applicable, art. 293 B du CGI » (franchise en base).
+    vat_exempt: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False,
+                                             server_default=false())
+    payment_terms_days: Mapped[int] = mapped_column(Integer, default=30, nullable=False,
+                                                    server_default="30")
     # Normalised copy of name, SIREN, dossier and email for the search box.
     search_text: Mapped[str] = mapped_column(String(1000), nullable=False, default="",
                                              server_default="")

@@ -187,6 +187,11 @@ class Invoice(ClientOwned, Model):
                         name="ck_invoice_corrects_credit_note"),
         CheckConstraint("total_ht >= 0 AND total_vat >= 0", name="ck_invoice_totals_positive"),
         CheckConstraint("total_ttc = total_ht + total_vat", name="ck_invoice_ttc"),
+        CheckConstraint("deposits_ttc >= 0 AND credited_ttc >= 0 AND paid_ttc >= 0",
+                        name="ck_invoice_settlements_positive"),
+        CheckConstraint("deposits_ttc + credited_ttc <= total_ttc",
+                        name="ck_invoice_credit_within_total"),
+        Index("ix_invoice_client_kind_status_due", "client_id", "kind", "status", "due_date"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -201,6 +206,16 @@ class Invoice(ClientOwned, Model):
     total_ht: Mapped[Decimal] = mapped_column(MONEY, nullable=False, default=Decimal("0"))
     total_vat: Mapped[Decimal] = mapped_column(MONEY, nullable=False, default=Decimal("0"))
     total_ttc: Mapped[Decimal] = mapped_column(MONEY, nullable=False, default=Decimal("0"))
+    # What settles the TTC, kept by app.invoicing.documents in the same transaction
+    # as the document, credit note or payment that changes it, so that balances
+    # and the aged balance are sums in SQL: earlier deposit invoices deducted from
+    # this final invoice, issued credit notes correcting it, payments allocated to it.
+    deposits_ttc: Mapped[Decimal] = mapped_column(MONEY, nullable=False, default=Decimal("0"),
+                                                  server_default="0")
+    credited_ttc: Mapped[Decimal] = mapped_column(MONEY, nullable=False, default=Decimal("0"),
+                                                  server_default="0")
+    paid_ttc: Mapped[Decimal] = mapped_column(MONEY, nullable=False, default=Decimal("0"),
+                                              server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     issued_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
 
@@ -214,9 +229,24 @@ class Invoice(ClientOwned, Model):
                            order_by="InvoiceCharge.position",
                            cascade="all, delete-orphan", passive_deletes=True)
 
+    deposit_deductions = relationship(
+        "InvoiceDeposit", back_populates="invoice", cascade="all, delete-orphan",
+        passive_deletes=True, foreign_keys="InvoiceDeposit.invoice_id",
+        primaryjoin="InvoiceDeposit.invoice_id == Invoice.id")
+
     @property
     def is_draft(self):
         return self.status == "draft"
+
+    @property
+    def amount_due(self) -> Decimal:
+        """What the customer still owes on this document (negative: owed to them)."""
+        return ((self.total_ttc or 0) - (self.deposits_ttc or 0) - (self.credited_ttc or 0)
+                - (self.paid_ttc or 0))
+
+    def is_overdue(self, today: dt.date) -> bool:
+        return (self.status in ("issued", "partially_paid") and self.due_date is not None
+                and self.due_date < today and self.amount_due > 0)
 
     def __repr__(self):
         return self.number or f"{DOCUMENT_KIND_LABELS.get(self.kind, self.kind)} (brouillon)"
@@ -293,6 +323,31 @@ class InvoiceCharge(ClientOwned, Model):
     charge = relationship("Charge")
 
 
+class InvoiceDeposit(ClientOwned, Model):
+    """An earlier deposit invoice (« facture d'acompte ») deducted from a final
+    invoice of the same customer. A deposit is deducted once, as a whole."""
+
+    __tablename__ = "invoice_deposit"
+    __table_args__ = (
+        UniqueConstraint("deposit_id", name="uq_invoice_deposit_once"),
+        UniqueConstraint("invoice_id", "deposit_id", name="uq_invoice_deposit_pair"),
+        _same_client_fk("invoice_id", "invoice", "fk_invoice_deposit_invoice",
+                        ondelete="CASCADE"),
+        _same_client_fk("deposit_id", "invoice", "fk_invoice_deposit_deposit"),
+        CheckConstraint("invoice_id <> deposit_id", name="ck_invoice_deposit_not_itself"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    deposit_id: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    invoice = relationship("Invoice", back_populates="deposit_deductions",
+                           foreign_keys=[invoice_id],
+                           primaryjoin="InvoiceDeposit.invoice_id == Invoice.id")
+    deposit = relationship("Invoice", foreign_keys=[deposit_id],
+                           primaryjoin="InvoiceDeposit.deposit_id == Invoice.id")
+
+
 class Payment(ClientOwned, Model):
     """« Règlement » received from a contact, allocated to one or more documents."""
 
@@ -342,6 +397,31 @@ class PaymentAllocation(ClientOwned, Model):
                            primaryjoin="PaymentAllocation.payment_id == Payment.id")
     invoice = relationship("Invoice", foreign_keys=[invoice_id],
                            primaryjoin="PaymentAllocation.invoice_id == Invoice.id")
+
+
+ACCESS_MODES = ("read", "admin")
+ACCESS_MODE_LABELS = {"read": "Lecture seule", "admin": "Administrateur"}
+
+
+class AccountAccess(ClientOwned, Model):
+    """One opening of the client's invoicing space by a member of the firm:
+    who, when, in which mode. The client user sees these records."""
+
+    __tablename__ = "account_access"
+    __table_args__ = (
+        Index("ix_account_access_client_at", "client_id", "at"),
+        CheckConstraint(_in("mode", ACCESS_MODES), name="ck_account_access_mode"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Kept when the collaborator leaves: the record names them.
+    user_id: Mapped[Optional[int]] = mapped_column(
+        Integer, ForeignKey("ab_user.id", ondelete="SET NULL"), index=True)
+    user_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    mode: Mapped[str] = mapped_column(String(10), nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    user = relationship("AppUser")
 
 
 class DocumentSequence(ClientOwned, Model):
