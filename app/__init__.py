@@ -35,9 +35,11 @@ def create_app(overrides=None):
         _protect_api_login(app)
         _install_request_guards(app)
 
+        from app.invoicing.immutability import install_immutability_guard
         from app.security.tenancy import install_orm_backstop
 
         install_orm_backstop()
+        install_immutability_guard()
         if app.config["SYNC_ROLES_AT_STARTUP"] and _database_is_migrated():
             from app.security.roles import sync_roles
 

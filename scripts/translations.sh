@@ -24,7 +24,7 @@ PO="$TRANSLATIONS_DIR/fr/LC_MESSAGES/messages.po"
 APP_POT="$TRANSLATIONS_DIR/app.pot"
 EN_PO="$TRANSLATIONS_DIR/en/LC_MESSAGES/messages.po"
 KEYWORDS=(-k lazy_gettext -k _ -k __ -k _l -k ngettext:1,2 -k lazy_ngettext:1,2
-          -k lazy_formatter_gettext:1 -k N_ -k InvalidListArgument)
+          -k lazy_formatter_gettext:1 -k N_ -k InvalidListArgument -k DocumentError)
 
 die() { echo "translations.sh: $*" >&2; exit 1; }
 
