@@ -103,8 +103,16 @@ def _install_request_guards(app):
 
 
 def _register_template_helpers(app):
-    from app.formatting import format_date, format_datetime, format_money
+    from app.formatting import format_date, format_datetime, format_money, format_number
 
     app.jinja_env.filters["date_fr"] = format_date
     app.jinja_env.filters["datetime_fr"] = format_datetime
     app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["number_fr"] = format_number
+
+    @app.context_processor
+    def space_banner():
+        # Set by the space views' guard: the banner and tabs show on space pages only.
+        from flask import g
+
+        return {"current_space": g.get("space")}

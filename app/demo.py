@@ -1,4 +1,5 @@
-"""Demo data: two French cabinets, their staff and about sixty client dossiers.
+"""Demo data: two French cabinets, their staff and about sixty client dossiers,
+each with its customers, catalogue and a year of invoicing (app.demo_invoicing).
 
 Deterministic for a given --seed and reference date, so that a demo or a
 benchmark can be rebuilt identically.
@@ -68,10 +69,15 @@ def _slug(name):
     return "".join(c for c in ascii_name.lower() if c.isalnum())[:24]
 
 
-def seed_demo(security_manager, session, *, password, seed=2026, clients=60, today=None):
-    """Load the demo data into an empty database. Returns a summary dict."""
+def seed_demo(security_manager, session, *, password, seed=2026, clients=60, today=None,
+              invoicing=True):
+    """Load the demo data into an empty database. Returns a summary dict.
+
+    `invoicing`: also give every client its seller details, customers, catalogue and
+    a year of documents (app.demo_invoicing); False for bulk client lists."""
     rng = random.Random(seed)
-    now = dt.datetime.combine(today or dt.date.today(), dt.time(9, 0))
+    today = today or dt.date.today()
+    now = dt.datetime.combine(today, dt.time(9, 0))
     admin = security_manager.user_model(
         username="admin", email="admin@passerelle.example", first_name="Admin",
         last_name="Plateforme", active=True,
@@ -137,12 +143,19 @@ def seed_demo(security_manager, session, *, password, seed=2026, clients=60, tod
     client_user.password = security_manager.hash_password(password)
     client_user.roles = [security_manager.find_role(roles.CLIENT)]
     session.add(client_user)
+    invoicing_counts = {}
+    if invoicing:
+        from app.demo_invoicing import seed_invoicing
+
+        invoicing_counts = seed_invoicing(session, created, seed=seed, today=today,
+                                          rich_client=client_dossier)
     session.commit()
     return {
         "cabinets": len(cabinets),
         "clients": sum(len(v) for v in created.values()),
         "restricted_clients": 5,
         "client_dossier": client_dossier.name,
+        "invoicing": invoicing_counts,
     }
 
 

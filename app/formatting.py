@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 
 
 def _locale():
@@ -40,6 +40,13 @@ def format_money(amount, currency="EUR"):
     if amount is None:
         return ""
     return format_currency(Decimal(amount), currency, locale=_locale())
+
+
+def format_number(value):
+    """A quantity or a rate: 2,5 ; 1 200 ; 5,5 (no trailing zeros)."""
+    if value is None:
+        return ""
+    return format_decimal(Decimal(value), format="#,##0.###", locale=_locale())
 
 
 def format_date(value):

@@ -3,6 +3,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError as SchemaValidationError
+from stdnum.eu import vat as stdnum_vat
 from stdnum.fr import siren as stdnum_siren
 from wtforms.validators import ValidationError as FormValidationError
 
@@ -24,6 +25,19 @@ def clean_siren(value):
         raise RuleError(_l("Le SIREN doit compter 9 chiffres."))
     if not stdnum_siren.is_valid(compact):
         raise RuleError(_l("Ce SIREN n'est pas valide (clé de contrôle incorrecte)."))
+    return compact
+
+
+def clean_vat_number(value):
+    """Normalised intra-EU VAT number (FR44732829320) or None; raises RuleError."""
+    if value is None or not str(value).strip():
+        return None
+    compact = stdnum_vat.compact(str(value))
+    if len(compact) < 4 or not compact[:2].isalpha():
+        raise RuleError(_l("Le numéro de TVA intracommunautaire commence par le code du pays "
+                           "(par exemple FR44732829320)."))
+    if not stdnum_vat.is_valid(compact):
+        raise RuleError(_l("Ce numéro de TVA intracommunautaire n'est pas valide."))
     return compact
 
 

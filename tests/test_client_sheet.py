@@ -333,17 +333,17 @@ def test_a_client_given_to_restricted_appears_in_their_list(app, world, browser)
 
 # Invoicing space ----------------------------------------------------------------------
 
-def test_account_page_is_read_only_unless_the_client_granted_admin_rights(app, world, browser):
+def test_account_opens_the_space_read_only_unless_the_client_granted_admin_rights(
+        app, world, browser):
     user = browser("collab_a")
     response = user.get(f"/clients/{world.a1}/compte")
-    assert response.status_code == 200
-    page = text_of(response.text)
-    assert "Espace de facturation — Alpha Un SARL" in page
-    assert "Lecture seule" in page and "Administrateur (droits accordés par le client)" not in page
-    assert "factures, avoirs, acomptes et règlements" in page
+    assert response.status_code == 302 and response.headers["Location"].endswith("/espace/")
+    page = text_of(user.get("/espace/").text)
+    assert "Vous êtes dans le compte de « Alpha Un SARL »" in page
+    assert "Lecture seule" in page and "droits accordés par le client" not in page
     update_client(app, world.a1, accountant_is_admin=True)
-    page = text_of(user.get(f"/clients/{world.a1}/compte").text)
-    assert "Administrateur (droits accordés par le client)" in page and "Lecture seule" not in page
+    page = text_of(user.get("/espace/").text)
+    assert "droits accordés par le client" in page and "Lecture seule :" not in page
 
 
 # Dashboard pins -----------------------------------------------------------------------

@@ -7,7 +7,8 @@ counts cover their assigned clients only.
 
 The number of queries is constant: it grows neither with the number of
 collaborators (one grouped query) nor with the number of pinned cards (the
-cards, then their collaborators in one batch).
+cards, then their collaborators in one batch), nor with the number of documents
+(the month's invoicing figures are one aggregate query).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from flask_appbuilder.security.sqla.models import (
 from sqlalchemy import case, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
+from app.invoicing.reporting import DashboardInvoicing, dashboard_invoicing
 from app.models import AppUser, Cabinet, Client, DashboardPin, client_collaborator
 from app.security import roles
 
@@ -203,3 +205,11 @@ def platform_summary(session) -> dict:
              .scalar_subquery())
     row = session.execute(select(cabinets.label("cabinets"), staff.label("staff"))).one()
     return {"cabinets": int(row.cabinets), "staff": int(row.staff)}
+
+
+def invoicing_this_month(session, visible, today: dt.date) -> DashboardInvoicing:
+    """This month's documents (count, amounts HT/TTC, credit notes apart) across the
+    visible clients (one query). The clients come from `visible`, the same tenant
+    criteria as every other figure here: for Accès restreint, their assigned
+    clients; for the platform operator, every client."""
+    return dashboard_invoicing(session, select(Client.id).where(visible), today)

@@ -374,6 +374,11 @@ class Payment(ClientOwned, Model):
     allocations = relationship("PaymentAllocation", back_populates="payment",
                                cascade="all, delete-orphan", passive_deletes=True)
 
+    @property
+    def documents(self):
+        """The numbers of the documents this payment settles."""
+        return ", ".join(allocation.invoice.number or "" for allocation in self.allocations)
+
 
 class PaymentAllocation(ClientOwned, Model):
     """The part of a payment that settles one document (partial payments allowed)."""

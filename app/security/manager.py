@@ -84,6 +84,13 @@ class PasserelleSecurityManager(SecurityManager):
         limiter.init_app(app)
         return limiter
 
+    def has_access(self, permission_name, view_name):
+        from app.extensions import db
+        from app.security.space import space_permits
+
+        return (super().has_access(permission_name, view_name)
+                and space_permits(permission_name, view_name, db.session))
+
     def update_user_auth_stat(self, user, success=True):
         reset_scope()
         super().update_user_auth_stat(user, success)

@@ -61,9 +61,21 @@ CLIENTS_CREATE_DELETE = [
 OWN_DOSSIER_READ = [
     (_exact("ClientApi"), _exact("can_get")),
 ]
+# The client's invoicing space. Staff hold the same permissions: whether they may
+# use the writing ones in a given client's space is decided per client by
+# app.security.space (read only unless the client made the firm administrator).
+SPACE_VIEWS = ("SpaceHomeView", "ContactView", "ArticleCategoryView", "ArticleView",
+               "ChargeView", "DocumentView", "PaymentView", "AccountAccessView")
+SPACE = [
+    (_exact(*SPACE_VIEWS), "^can_.*$"),
+]
+# Only the client user sees the space in the menu; the firm enters it from a client.
+SPACE_MENU = [
+    (_exact("Facturation", *SPACE_VIEWS), _exact("menu_access")),
+]
 
 FIRM_STAFF = (OWN_PROFILE + API_DOCS + CLIENTS_READ_WRITE + CLIENTS_CREATE_DELETE
-              + CLIENTS_MANAGE_ACCESS)
+              + CLIENTS_MANAGE_ACCESS + SPACE)
 
 ROLE_PERMISSIONS = {
     ADMIN: [(".*", ".*")],
@@ -72,8 +84,8 @@ ROLE_PERMISSIONS = {
     OWNER: FIRM_STAFF,
     ADMINISTRATOR: FIRM_STAFF,
     COLLABORATOR: FIRM_STAFF,
-    RESTRICTED: OWN_PROFILE + API_DOCS + CLIENTS_READ_WRITE,
-    CLIENT: OWN_PROFILE + OWN_DOSSIER_READ,
+    RESTRICTED: OWN_PROFILE + API_DOCS + CLIENTS_READ_WRITE + SPACE,
+    CLIENT: OWN_PROFILE + OWN_DOSSIER_READ + SPACE + SPACE_MENU,
 }
 
 

@@ -7,4 +7,32 @@ def register_views(appbuilder):
 
     appbuilder.add_view(ClientView, "Clients", label=_l("Clients"), icon="fa-briefcase")
     appbuilder.add_api(ClientApi)
-    from app.views.client_sheet import ClientSheetView; appbuilder.add_view_no_menu(ClientSheetView)  # noqa: E702
+    from app.views.client_sheet import ClientSheetView
+
+    appbuilder.add_view_no_menu(ClientSheetView)
+    register_space_views(appbuilder)
+
+
+def register_space_views(appbuilder):
+    """The invoicing space: in the menu of the client user only (roles.SPACE_MENU);
+    the firm reaches it from a client (« Accéder au compte »)."""
+    from app.views.documents import DocumentView, PaymentView
+    from app.views.space import (
+        AccountAccessView, ArticleCategoryView, ArticleView, ChargeView, ContactView,
+        SpaceHomeView,
+    )
+
+    category = "Facturation"
+    menu = [
+        (SpaceHomeView, _l("Accueil"), "fa-home"),
+        (DocumentView, _l("Documents"), "fa-file-text-o"),
+        (PaymentView, _l("Règlements"), "fa-money"),
+        (ContactView, _l("Clients facturés"), "fa-address-book"),
+        (ArticleView, _l("Articles"), "fa-cube"),
+        (ArticleCategoryView, _l("Catégories d'articles"), "fa-tags"),
+        (ChargeView, _l("Taxes, frais et remises"), "fa-percent"),
+        (AccountAccessView, _l("Accès du cabinet"), "fa-eye"),
+    ]
+    for view, label, icon in menu:
+        appbuilder.add_view(view, view.__name__, label=label, icon=icon, category=category,
+                            category_label=_l("Facturation"), category_icon="fa-file-text-o")

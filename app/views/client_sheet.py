@@ -146,6 +146,7 @@ class ClientSheetView(BaseView):
     def sheet(self, pk):
         client = visible_or_404(Client, pk)
         tab = request.args.get("onglet")
+        active_tab = tab if tab in TABS else TABS[0]
         return self.render_template(
             "passerelle/clients/sheet.html",
             title=client.name,
@@ -155,7 +156,11 @@ class ClientSheetView(BaseView):
             can_edit=self._can("can_edit"),
             can_manage_access=self._can("can_manage_access"),
             show_cabinet=(current_scope() or NOTHING).kind is ScopeKind.PLATFORM,
-            active_tab=tab if tab in TABS else TABS[0],
+            active_tab=active_tab,
+            # The invoicing figures are computed for the tab shown only: the other
+            # tabs holding figures are reached by reloading the page (?onglet=…).
+            lazy_tabs=[key for key in REPORTING_TABS if key != active_tab],
+            **sheet_reporting(client, active_tab),
             switches=[
                 ("multi_vat", _l("Multi-TVA"), client.multi_vat,
                  _l("Le client facture avec plusieurs taux de TVA.")),
@@ -269,12 +274,14 @@ class ClientSheetView(BaseView):
     @expose("/<int:pk>/compte")
     @has_access
     def account(self, pk):
+        """« Accéder au compte »: open the client's invoicing space (recorded)."""
+        from flask_login import current_user
+
+        from app.views.space import open_account
+
         client = visible_or_404(Client, pk)
-        return self.render_template(
-            "passerelle/clients/account.html",
-            title=gettext("Espace de facturation — %(name)s", name=client.name),
-            client=client, siren=format_siren(client.siren),
-        )
+        open_account(client, current_user)
+        return redirect(url_for("SpaceHomeView.index"))
 
     # 6. Dashboard pins ---------------------------------------------------------
     @expose("/<int:pk>/pin", methods=["POST"])
@@ -327,3 +334,169 @@ class ClientSheetView(BaseView):
             ids=",".join(str(client.id) for client in clients),
             next_url=request.values.get("next") if safe_next(None) else None,
         )
+
+
+# Invoicing figures of the sheet (« Tableau de bord », « Informations ») --------------------
+# Imported here, with the helpers, to keep this section self-contained.
+from types import SimpleNamespace  # noqa: E402
+
+from babel.dates import format_date as babel_format_date  # noqa: E402
+from flask import current_app  # noqa: E402
+from flask_babel import get_locale  # noqa: E402
+
+from app import charts  # noqa: E402
+from app.formatting import format_date, format_money  # noqa: E402
+from app.invoicing import reporting  # noqa: E402
+
+REPORTING_TABS = ("tableau-de-bord", "informations")
+TOP_CUSTOMERS = 5
+# The aged balance names its largest debtors; the others are summed on one line.
+AGED_CUSTOMERS_SHOWN = 20
+AGED_BUCKET_LABELS = {
+    reporting.NOT_DUE: _l("Non échu"),
+    reporting.OVERDUE_0_30: _l("0–30 jours"),
+    reporting.OVERDUE_31_60: _l("31–60 jours"),
+    reporting.OVERDUE_61_90: _l("61–90 jours"),
+    reporting.OVERDUE_OVER_90: _l("Plus de 90 jours"),
+}
+# Pattern and colour per bucket: from plain green (not due) to dense dark red, so the
+# buckets differ in grey too. Every colour is at least 4.5:1 against white.
+AGED_BUCKET_STYLES = {
+    reporting.NOT_DUE: ("solid", "#1a7f6b"),
+    reporting.OVERDUE_0_30: ("dots", "#8a6100"),
+    reporting.OVERDUE_31_60: ("diagonal", "#b34d12"),
+    reporting.OVERDUE_61_90: ("crosshatch", "#b03a2e"),
+    reporting.OVERDUE_OVER_90: ("dense", "#6e1a1a"),
+}
+REVENUE_COLOR = "#1f6f8b"
+DOCUMENTS_COLOR = "#34495e"
+PAYMENTS_COLOR = "#1a7f6b"
+CUSTOMERS_COLOR = "#1f6f8b"
+# Drawing widths, close to the width the charts get on a desktop screen so that their
+# texts keep their size: money by month spans the tab, the others half of it.
+WIDE_CHART, HALF_CHART = 1000, 500
+
+
+def sheet_today():
+    """Today in the firm's time zone (the figures' months and overdue days)."""
+    return reporting.today_in(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Paris"))
+
+
+def _locale_name():
+    return str(get_locale() or "fr")
+
+
+def sheet_reporting(client, tab):
+    """Template variables holding the figures of `tab` (only that one's)."""
+    if tab == "tableau-de-bord":
+        return {"invoicing": invoicing_activity(client, sheet_today())}
+    if tab == "informations":
+        return {"aged": aged_balance_figures(client, sheet_today())}
+    return {}
+
+
+def _month_bars(months, value_of, display, short):
+    locale = _locale_name()
+    bars = []
+    for index, figures in enumerate(months):
+        value = value_of(figures)
+        first_of_year = index == 0 or figures.month.month == 1
+        bars.append(charts.Bar(
+            label=babel_format_date(figures.month, "MMM", locale=locale),
+            sublabel=str(figures.month.year) if first_of_year else None,
+            name=babel_format_date(figures.month, "MMMM y", locale=locale),
+            value=value, display=display(value), short=short(value)))
+    return bars
+
+
+def invoicing_activity(client, today):
+    """« Tableau de bord »: the last 12 months (revenue, documents, payments) and
+    the best customers, as charts with their data tables. Three statements."""
+    months = reporting.monthly_activity(db.session, client.id, today)
+    customers = reporting.top_customers(db.session, client.id, today, limit=TOP_CUSTOMERS)
+    locale = _locale_name()
+    whole_euros = charts.money_formatter(locale, cents=False)
+    count = charts.count_formatter(locale)
+    revenue = sum((month.revenue_ht for month in months), reporting.ZERO)
+    documents = sum(month.documents for month in months)
+    payments = sum((month.payments for month in months), reporting.ZERO)
+    toggle = gettext("Afficher les données")
+    month_header = gettext("Mois")
+    period = gettext("%(first)s à %(last)s",
+                     first=babel_format_date(months[0].month, "MMMM y", locale=locale),
+                     last=babel_format_date(months[-1].month, "MMMM y", locale=locale))
+    by_month = gettext("Barres verticales, une par mois, de %(period)s. Les valeurs figurent "
+                       "aussi dans le tableau des données.", period=period)
+    total_label = gettext("Total sur 12 mois")
+
+    revenue_chart = charts.vertical_bar_chart(
+        _month_bars(months, lambda m: m.revenue_ht, format_money, whole_euros),
+        chart_id=f"ca-ht-{client.id}", title=gettext("CA HT par mois"),
+        subtitle=gettext("Total sur 12 mois : %(amount)s", amount=format_money(revenue)),
+        label_header=month_header, value_header=gettext("CA HT"), tick_format=whole_euros,
+        description=by_month, total=(total_label, format_money(revenue)),
+        toggle_label=toggle, color=REVENUE_COLOR, width=WIDE_CHART, plot_height=170)
+    documents_chart = charts.vertical_bar_chart(
+        _month_bars(months, lambda m: m.documents, count, count),
+        chart_id=f"documents-{client.id}", title=gettext("Documents émis par mois"),
+        subtitle=ngettext("%(num)d document émis sur 12 mois",
+                          "%(num)d documents émis sur 12 mois", documents),
+        label_header=month_header, value_header=gettext("Documents émis"), tick_format=count,
+        integer=True, description=by_month, total=(total_label, count(documents)),
+        toggle_label=toggle, color=DOCUMENTS_COLOR, width=HALF_CHART)
+    payments_chart = charts.vertical_bar_chart(
+        _month_bars(months, lambda m: m.payments, format_money, whole_euros),
+        chart_id=f"reglements-{client.id}", title=gettext("Règlements reçus par mois"),
+        subtitle=gettext("Total sur 12 mois : %(amount)s", amount=format_money(payments)),
+        label_header=month_header, value_header=gettext("Règlements reçus"),
+        tick_format=whole_euros, description=by_month,
+        total=(total_label, format_money(payments)), toggle_label=toggle, color=PAYMENTS_COLOR,
+        width=WIDE_CHART, plot_height=170)
+    customers_chart = None
+    if customers:
+        customers_chart = charts.horizontal_bar_chart(
+            [charts.Bar(label=customer.name, value=customer.revenue_ht,
+                        display=format_money(customer.revenue_ht))
+             for customer in customers],
+            chart_id=f"meilleurs-clients-{client.id}", title=gettext("Meilleurs clients"),
+            subtitle=gettext("CA HT sur 12 mois, %(period)s", period=period),
+            label_header=gettext("Client"), value_header=gettext("CA HT"),
+            description=gettext("Barres horizontales, une par client, du plus important au "
+                                "moins important. Les valeurs figurent aussi dans le tableau "
+                                "des données."),
+            toggle_label=toggle, color=CUSTOMERS_COLOR, width=HALF_CHART, row_height=34)
+    return SimpleNamespace(
+        months=months, customers=customers, revenue=revenue, documents=documents,
+        payments=payments, period=period,
+        is_empty=documents == 0 and payments == 0,
+        revenue_chart=revenue_chart, documents_chart=documents_chart,
+        payments_chart=payments_chart, customers_chart=customers_chart)
+
+
+def aged_balance_figures(client, today):
+    """« Balance âgée »: what the client's customers owe by age, as a chart of the
+    buckets and a table of the customers behind them. One statement."""
+    aged = reporting.aged_balance(db.session, client.id, today,
+                                  customer_limit=AGED_CUSTOMERS_SHOWN)
+    buckets = [
+        SimpleNamespace(key=key, label=AGED_BUCKET_LABELS[key], amount=aged.buckets[key],
+                        swatch=charts.pattern_swatch(*AGED_BUCKET_STYLES[key],
+                                                     ident=f"aged-{client.id}-{key}"))
+        for key in reporting.BUCKETS]
+    chart = None
+    if not aged.is_empty:
+        chart = charts.horizontal_bar_chart(
+            [charts.Bar(label=str(bucket.label), value=bucket.amount,
+                        display=format_money(bucket.amount),
+                        pattern=AGED_BUCKET_STYLES[bucket.key][0],
+                        color=AGED_BUCKET_STYLES[bucket.key][1])
+             for bucket in buckets],
+            chart_id=f"balance-agee-{client.id}",
+            title=gettext("Balance âgée au %(date)s", date=format_date(today)),
+            label_header=gettext("Ancienneté"), value_header=gettext("Montant dû"),
+            description=gettext("Barres horizontales, une par ancienneté de créance, chacune "
+                                "avec son motif. Le détail par client figure dans le tableau "
+                                "qui suit."),
+            caption=False, data_table=False, label_width=130, width=600)
+    return SimpleNamespace(balance=aged, buckets=buckets, chart=chart, today=today,
+                           as_of=format_date(today))

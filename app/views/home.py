@@ -1,16 +1,19 @@
 """Home page: the login for visitors, the dashboard for a logged-in user.
 
-Firm staff see their cabinet's collaborators, the client activity and their
-pinned dossiers; the platform operator a summary over all cabinets; a client
+Firm staff see their cabinet's collaborators, the client activity (with this
+month's invoicing figures) and their pinned dossiers; the platform operator a summary over all cabinets; a client
 user a short message (their invoicing space comes with a later issue).
 Every figure goes through the tenant criteria (app.security.tenancy), queried
 in app.clients.dashboard with a constant number of queries.
 """
-from flask import g, redirect, url_for
+from babel.dates import format_date
+from flask import current_app, g, redirect, url_for
 from flask_appbuilder import IndexView, expose
+from flask_babel import get_locale
 
 from app.clients import dashboard
 from app.extensions import db
+from app.invoicing.reporting import today_in
 from app.models import Client
 from app.models.mixins import utcnow
 from app.security import roles
@@ -44,6 +47,11 @@ def client_unpin_url(pk):
     return url_for("ClientSheetView.unpin", pk=pk, next="/")
 
 
+def local_today():
+    """Today in the firm's time zone: the month of the invoicing figures."""
+    return today_in(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Paris"))
+
+
 def user_level(user):
     """The user's highest staff role (owner first), or None."""
     names = user.role_names
@@ -64,6 +72,7 @@ class HomeView(IndexView):
         session = db.session
         visible = visible_criteria(Client, scope)
         now = utcnow()
+        invoicing = dashboard.invoicing_this_month(session, visible, local_today())
         context = {
             "staff": True,
             "scope": scope,
@@ -74,6 +83,9 @@ class HomeView(IndexView):
                 session, visible, now,
                 recent_limit=0 if scope.is_platform else dashboard.RECENT_CONNECTIONS),
             "month_start": dashboard.month_start(now),
+            "invoicing": invoicing,
+            "invoicing_month": format_date(invoicing.month, "MMMM y",
+                                           locale=str(get_locale() or "fr")),
             "pins": dashboard.pinned_cards(session, scope.user_id, visible),
             "links": LIST_LINKS,
             "sheet_url": client_sheet_url,
