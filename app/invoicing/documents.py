@@ -138,6 +138,18 @@ def _fmt(amount: Decimal) -> str:
     return f"{sign}{' '.join(groups)},{cents} €"
 
 
+def amount_due_sql():
+    """What a document still owes, as SQL (see Invoice.amount_due)."""
+    return Invoice.total_ttc - Invoice.deposits_ttc - Invoice.credited_ttc - Invoice.paid_ttc
+
+
+def owing_sql():
+    """SQL: the document still owes at least a cent. Compared with half a cent
+    because SQLite computes NUMERIC in binary floating point (0,1 + 0,2 − 0,3 is
+    not 0 there); PostgreSQL's numeric is exact either way."""
+    return amount_due_sql() > Decimal("0.005")
+
+
 def refresh_status(document: Invoice) -> None:
     """Issued / partly paid / paid, from what still settles the document."""
     if document.status in ("draft", "cancelled") or document.kind == "credit_note":
@@ -387,11 +399,10 @@ def credit_note_lines(invoice: Invoice) -> list[LineInput]:
 
 def open_documents(session, client_id: int, contact_id: int):
     """Documents of this customer still owing something, oldest due first."""
-    due = Invoice.total_ttc - Invoice.deposits_ttc - Invoice.credited_ttc - Invoice.paid_ttc
     return session.scalars(
         select(Invoice).where(
             Invoice.client_id == client_id, Invoice.contact_id == contact_id,
-            Invoice.kind.in_(SETTLEABLE_KINDS), Invoice.status.in_(OPEN_STATUSES), due > 0)
+            Invoice.kind.in_(SETTLEABLE_KINDS), Invoice.status.in_(OPEN_STATUSES), owing_sql())
         .order_by(Invoice.due_date, Invoice.id)
     ).all()
 
@@ -471,6 +482,5 @@ def delete_payment(session, payment: Payment) -> None:
 
 def overdue_filter(today: dt.date):
     """SQL criteria of documents past their due date and still owing."""
-    due = Invoice.total_ttc - Invoice.deposits_ttc - Invoice.credited_ttc - Invoice.paid_ttc
     return (Invoice.kind.in_(SETTLEABLE_KINDS) & Invoice.status.in_(OPEN_STATUSES)
-            & (Invoice.due_date < today) & (due > 0))
+            & (Invoice.due_date < today) & owing_sql())

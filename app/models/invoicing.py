@@ -186,10 +186,13 @@ class Invoice(ClientOwned, Model):
         CheckConstraint("corrects_invoice_id IS NULL OR kind = 'credit_note'",
                         name="ck_invoice_corrects_credit_note"),
         CheckConstraint("total_ht >= 0 AND total_vat >= 0", name="ck_invoice_totals_positive"),
-        CheckConstraint("total_ttc = total_ht + total_vat", name="ck_invoice_ttc"),
+        # Within half a cent, not "=": SQLite keeps NUMERIC as binary floating point,
+        # where 0.05 + 0.01 is not 0.06. PostgreSQL's numeric is exact either way.
+        CheckConstraint("ABS(total_ttc - total_ht - total_vat) < 0.005",
+                        name="ck_invoice_ttc"),
         CheckConstraint("deposits_ttc >= 0 AND credited_ttc >= 0 AND paid_ttc >= 0",
                         name="ck_invoice_settlements_positive"),
-        CheckConstraint("deposits_ttc + credited_ttc <= total_ttc",
+        CheckConstraint("deposits_ttc + credited_ttc < total_ttc + 0.005",
                         name="ck_invoice_credit_within_total"),
         Index("ix_invoice_client_kind_status_due", "client_id", "kind", "status", "due_date"),
     )

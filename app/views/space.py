@@ -28,6 +28,7 @@ from wtforms import BooleanField, DecimalField, IntegerField, RadioField, Select
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from app.extensions import db
+from app.invoicing.documents import amount_due_sql, owing_sql
 from app.formatting import format_date, format_datetime, format_money
 from app.models import AccountAccess, Article, ArticleCategory, Charge, Contact, Invoice
 from app.models.invoicing import (
@@ -328,14 +329,14 @@ class SpaceHomeView(SpaceView):
 
 def _space_figures(client_id, today):
     """Figures of the space's home page, in two SQL queries."""
-    due = Invoice.total_ttc - Invoice.deposits_ttc - Invoice.credited_ttc - Invoice.paid_ttc
+    due = amount_due_sql()
     open_documents = (Invoice.client_id == client_id) & Invoice.kind.in_(("invoice", "deposit")) \
         & Invoice.status.in_(("issued", "partially_paid"))
     outstanding, overdue, overdue_count = db.session.execute(select(
         func.coalesce(func.sum(due), 0),
         func.coalesce(func.sum(_case_overdue(due, today)), 0),
         func.count().filter(Invoice.due_date < today),
-    ).where(open_documents, due > 0)).one()
+    ).where(open_documents, owing_sql())).one()
     month_start = today.replace(day=1)
     drafts, month_ht = db.session.execute(select(
         func.count().filter(Invoice.status == "draft"),
