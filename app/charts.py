@@ -26,11 +26,11 @@ from typing import Callable, Optional, Sequence
 from babel.numbers import format_currency, format_decimal
 from markupsafe import Markup, escape
 
-# Colours: at least 3:1 against white for the bars, 7:1 for the texts.
+# Colours against white: texts 6.7:1 or more, bars and axis lines 4.5:1 or more.
 INK = "#2c3e50"
 MUTED_INK = "#4d5d6c"
 GRID = "#e3e8ec"
-AXIS = "#8a99a8"
+AXIS = "#6b7b8c"
 BAR = "#1f6f8b"
 NEGATIVE = "#b03a2e"
 
@@ -74,13 +74,20 @@ class Bar:
 
 # Formatters (pure: the locale is an argument) --------------------------------------------
 
-def money_formatter(locale: str = "fr_FR", currency: str = "EUR", cents: bool = True
-                    ) -> Callable:
-    """1 234,56 € (cents) or 1 235 € (no cents: axis ticks, labels on narrow bars)."""
-    if cents:
-        return lambda value: format_currency(Decimal(value), currency, locale=locale)
-    return lambda value: format_currency(Decimal(value), currency, format="#,##0\u00a0¤",
-                                         currency_digits=False, locale=locale)
+def money_formatter(locale: str = "fr_FR", currency: str = "EUR",
+                    cents: Optional[bool] = True) -> Callable:
+    """1 234,56 € (cents=True), 1 235 € (False: labels on narrow bars), or cents only
+    when there are some: 2 500 €, 0,25 € (None: axis ticks)."""
+    def with_cents(value):
+        return format_currency(Decimal(value), currency, locale=locale)
+
+    def whole(value):
+        return format_currency(Decimal(value), currency, format="#,##0\u00a0¤",
+                               currency_digits=False, locale=locale)
+
+    if cents is None:
+        return lambda value: whole(value) if Decimal(value) % 1 == 0 else with_cents(value)
+    return with_cents if cents else whole
 
 
 def count_formatter(locale: str = "fr_FR") -> Callable:
@@ -122,10 +129,10 @@ def _tick_number(value: float):
 
 def nice_ticks(low: float, high: float, count: int = 4, integer: bool = False
                ) -> list[float]:
-    """Round tick values covering [min(low, 0), max(high, 0)]. All zero: 0 to 1."""
+    """Round tick values covering [min(low, 0), max(high, 0)]. All zero: 0 and 1."""
     low, high = min(float(low), 0.0), max(float(high), 0.0)
     if high - low <= 0:
-        high = 1.0
+        return [0.0, 1.0]
     raw = (high - low) / max(count, 1)
     magnitude = 10 ** math.floor(math.log10(raw))
     step = magnitude * 10

@@ -141,7 +141,11 @@ def test_counts_use_whole_ticks():
              .iter(f"{SVG}text")]
     assert ticks == ["0", "1"]
     assert charts.nice_ticks(0, 1234, integer=True) == [0, 500, 1000, 1500]
-    assert charts.nice_ticks(0, 0) == [0, 0.25, 0.5, 0.75, 1.0]
+    assert charts.nice_ticks(0, 0) == [0, 1]
+    assert charts.nice_ticks(0, 0.6) == [0, 0.2, 0.4, pytest.approx(0.6)]
+    ticks = charts.money_formatter("fr_FR", cents=None)
+    assert [ticks(D(v)) for v in ("0", "0.2", "2500")] == ["0\u00a0€", "0,20\u00a0€",
+                                                          "2\u202f500\u00a0€"]
     assert charts.nice_ticks(-300, 1134.56) == [-500, 0, 500, 1000, 1500]
 
 

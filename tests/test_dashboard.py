@@ -356,11 +356,12 @@ def test_platform_admin_gets_a_summary_over_all_cabinets(app, world, browser):
     assert page.find(class_=".dash-pins-empty") is not None
 
 
-def test_client_user_keeps_the_simple_message(app, world, browser):
-    page = dashboard(browser, "client_a1")
-    assert "Votre espace de facturation sera bientôt disponible ici." in page.text
-    assert not stats(page) and page.find(id="dash-collaborators") is None
-    assert "Alpha Deux" not in page.text
+def test_client_user_goes_to_their_invoicing_space(app, world, browser):
+    user = browser("client_a1")
+    response = user.get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/espace/")
+    space = user.get("/espace/").text
+    assert "Alpha Un SARL" in space and "Alpha Deux" not in space
 
 
 # Queries ------------------------------------------------------------------------------------

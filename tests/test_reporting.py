@@ -211,6 +211,8 @@ def test_aged_balance_counts_what_is_still_due_on_open_invoices_and_deposits(wor
     # Not due: settled, credited in full, paid, draft, cancelled, credit notes.
     books.document(martin, ht="500.00", paid="500.00", due=days_ago(100))
     books.document(martin, ht="500.00", credited="500.00", due=days_ago(100))
+    # Settled to the cent: SQLite's floats leave 0,04 − 0,03 − 0,01 a hair above 0.
+    books.document(martin, ht="0.04", credited="0.03", paid="0.01", due=days_ago(100))
     books.document(martin, status="paid", ht="500.00", paid="500.00", due=days_ago(100))
     books.document(martin, status="draft", ht="500.00", due=days_ago(100))
     books.document(martin, status="cancelled", ht="500.00", due=days_ago(100))

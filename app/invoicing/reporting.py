@@ -10,9 +10,10 @@ Rules (DESIGN.md §2, and the definitions below):
 - drafts and cancelled documents count nowhere (COUNTED_STATUSES);
 - revenue excl. tax (CA HT) = invoices HT − credit notes HT, by issue date; deposit
   invoices are advances, not revenue: they count in the number of documents only;
-- amount due on a document = total_ttc − deposits_ttc − credited_ttc − paid_ttc;
-  only invoices and deposit invoices are due (a credit note reduces what its
-  invoice owes), when issued or partially paid and still owing something.
+- amount due on a document = total_ttc − deposits_ttc − credited_ttc − paid_ttc
+  (app.invoicing.documents.amount_due_sql); only invoices and deposit invoices
+  are due (a credit note reduces what its invoice owes), when issued or partially
+  paid and still owing at least a cent (owing_sql).
 
 No Flask here: functions take a SQLAlchemy session, ids and `today`, and return
 plain dataclasses of Decimal and int (money quantized to the cent).
@@ -27,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, extract, func, or_, select
 
+from app.invoicing.documents import amount_due_sql, owing_sql
 from app.models import Contact, Invoice, Payment
 
 CENT = Decimal("0.01")
@@ -153,9 +155,6 @@ def revenue_ht():
                 else_=0)
 
 
-def amount_due():
-    """What the customer still owes on a document (SQL expression)."""
-    return Invoice.total_ttc - Invoice.deposits_ttc - Invoice.credited_ttc - Invoice.paid_ttc
 
 
 def counted():
@@ -252,12 +251,12 @@ def aged_balance(session, client_id: int, today: dt.date,
         (Invoice.due_date >= limit_90, 3),
         else_=4,
     )
-    due = amount_due()
     open_documents = (
         select(Invoice.contact_id.label("contact_id"), bucket.label("bucket"),
-               due.label("due"))
+               amount_due_sql().label("due"))
+        # Still owing at least a cent (the project's one definition, SQLite-proof).
         .where(Invoice.client_id == client_id, Invoice.kind.in_(DUE_KINDS),
-               Invoice.status.in_(OPEN_STATUSES), due > 0)
+               Invoice.status.in_(OPEN_STATUSES), owing_sql())
         .subquery("open_document"))
     per_customer = (
         select(open_documents.c.contact_id, open_documents.c.bucket,

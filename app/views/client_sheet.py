@@ -416,6 +416,7 @@ def invoicing_activity(client, today):
     customers = reporting.top_customers(db.session, client.id, today, limit=TOP_CUSTOMERS)
     locale = _locale_name()
     whole_euros = charts.money_formatter(locale, cents=False)
+    ticks = charts.money_formatter(locale, cents=None)
     count = charts.count_formatter(locale)
     revenue = sum((month.revenue_ht for month in months), reporting.ZERO)
     documents = sum(month.documents for month in months)
@@ -433,7 +434,7 @@ def invoicing_activity(client, today):
         _month_bars(months, lambda m: m.revenue_ht, format_money, whole_euros),
         chart_id=f"ca-ht-{client.id}", title=gettext("CA HT par mois"),
         subtitle=gettext("Total sur 12 mois : %(amount)s", amount=format_money(revenue)),
-        label_header=month_header, value_header=gettext("CA HT"), tick_format=whole_euros,
+        label_header=month_header, value_header=gettext("CA HT"), tick_format=ticks,
         description=by_month, total=(total_label, format_money(revenue)),
         toggle_label=toggle, color=REVENUE_COLOR, width=WIDE_CHART, plot_height=170)
     documents_chart = charts.vertical_bar_chart(
@@ -449,7 +450,7 @@ def invoicing_activity(client, today):
         chart_id=f"reglements-{client.id}", title=gettext("Règlements reçus par mois"),
         subtitle=gettext("Total sur 12 mois : %(amount)s", amount=format_money(payments)),
         label_header=month_header, value_header=gettext("Règlements reçus"),
-        tick_format=whole_euros, description=by_month,
+        tick_format=ticks, description=by_month,
         total=(total_label, format_money(payments)), toggle_label=toggle, color=PAYMENTS_COLOR,
         width=WIDE_CHART, plot_height=170)
     customers_chart = None

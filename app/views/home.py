@@ -66,6 +66,9 @@ class HomeView(IndexView):
         if not g.user or not g.user.is_authenticated:
             return redirect(url_for(self.appbuilder.sm.auth_view.__class__.__name__ + ".login"))
         scope = current_scope()
+        if scope is not None and scope.kind is ScopeKind.CLIENT:
+            # A client user's home is their invoicing space.
+            return redirect(url_for("SpaceHomeView.index"))
         if scope is None or scope.kind not in STAFF_SCOPES:
             return self.render_template(self.index_template, staff=False, scope=scope)
 
