@@ -195,7 +195,9 @@ class Browser:
         return response
 
     def csrf(self, path="/"):
-        return csrf_token_from(self.client.get(path).text) if path else None
+        # A client user's home redirects to their space: follow it to a form.
+        return csrf_token_from(self.client.get(path, follow_redirects=True).text) \
+            if path else None
 
     def get(self, path, **kwargs):
         return self.client.get(path, **kwargs)

@@ -125,7 +125,7 @@ def test_client_user_and_visitor_are_refused(app, world, browser):
     assert client_user.get(f"/clients/{world.a1}/").status_code == 403
     assert client_user.get(f"/clients/{world.a1}/compte").status_code == 403
     assert client_user.post(f"/clients/{world.a1}/switch/multi_vat", {"value": "1"},
-                            csrf_from="/").status_code == 403
+                            csrf_from="/espace/").status_code == 403
     visitor = browser()
     response = visitor.get(f"/clients/{world.a1}/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]

@@ -51,7 +51,7 @@ def table_counts(app):
                                            ("restricted_a", "a2"), ("client_a1", "a2")])
 def test_every_id_route_answers_a_hidden_id_like_a_missing_one(app, world, browser, login, hidden):
     user = browser(login)
-    token = user.csrf("/users/userinfo/") if login != "client_a1" else user.csrf("/")
+    token = user.csrf("/users/userinfo/") if login != "client_a1" else user.csrf("/espace/")
     before = table_counts(app)
     hidden_id = getattr(world, hidden)
     checked = 0
