@@ -23,7 +23,6 @@ Everything is flushed in the caller's transaction; seed_demo commits once.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import random
 import unicodedata
@@ -33,7 +32,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from stdnum.fr import tva
 
 from app.invoicing import documents as docs
-from app.invoicing import totals as calc
 from app.models import Article, ArticleCategory, Charge, Contact
 
 CENT = Decimal("0.01")
@@ -778,34 +776,6 @@ class _Dossier:
             return "Merci de rappeler le numéro de facture avec votre règlement."
         return None
 
-    def _storable(self, lines, charges=()):
-        """The lines, with the last unit price nudged by a cent or two if needed so that
-        the totals pass the `total_ttc = total_ht + total_vat` CHECK on SQLite too.
-
-        Works around a schema problem (see the report of this module): SQLite keeps
-        Numeric values as binary floats and evaluates the CHECK in floating point, so
-        about one document in five (e.g. 80.04 + 16.01 ≠ 96.05 in floats) would be
-        refused there although its Decimal totals are exact. Applied on every backend
-        so that the demo is the same on SQLite and PostgreSQL."""
-        by_id = {charge.id: charge for charge in self.charges}
-        applied = [calc.Charge(kind=by_id[item.charge_id].kind,
-                               vat_rate=by_id[item.charge_id].vat_rate,
-                               amount=by_id[item.charge_id].amount,
-                               percentage=by_id[item.charge_id].percentage)
-                   for item in charges]
-        lines = list(lines)
-        for _ in range(100):
-            result = calc.compute_totals(
-                [calc.Line(quantity=line.quantity, unit_price_ht=line.unit_price_ht,
-                           vat_rate=line.vat_rate, discount_pct=line.discount_pct,
-                           nature=line.nature) for line in lines],
-                applied, multi_vat=True)
-            if float(result.total_ht) + float(result.total_vat) == float(result.total_ttc):
-                return lines
-            last = lines[-1]
-            lines[-1] = dataclasses.replace(last, unit_price_ht=last.unit_price_ht + CENT)
-        raise AssertionError("no storable amount found")  # pragma: no cover
-
     # Planning -------------------------------------------------------------------------
     def _at(self, day, phase, action):
         self.events.append((day, phase, len(self.events), action))
@@ -837,7 +807,6 @@ class _Dossier:
         contact = contact or (deposit["contact"] if deposit else self._contact())
         lines = lines if lines is not None else self._lines()
         charges = charges if charges is not None else self._charges(lines)
-        lines = self._storable(lines, charges)
         notes = self._notes()
         ref = {"contact": contact, "lines": lines, "charges": charges}
         fate = fate or self._default_fate(day)
@@ -893,16 +862,11 @@ class _Dossier:
                         unit_price_ht=source.unit_price_ht, vat_rate=source.vat_rate,
                         discount_pct=source.discount_pct, nature=source.nature,
                         article_id=source.article_id)]
-                    # Fewer items returned rather than another price, if need be.
-                    while (lines[0].quantity > 1
-                           and self._storable(lines)[0].unit_price_ht != source.unit_price_ht):
-                        lines = [dataclasses.replace(lines[0], quantity=lines[0].quantity - 1)]
-                    lines = self._storable(lines)
                 else:
                     price = max(_money(source.total_ht * Decimal("0.15")), CENT)
-                    lines = self._storable([docs.LineInput(
+                    lines = [docs.LineInput(
                         label=f"{reason.capitalize()} : {source.label}", quantity=Decimal("1"),
-                        unit_price_ht=price, vat_rate=source.vat_rate, nature=source.nature)])
+                        unit_price_ht=price, vat_rate=source.vat_rate, nature=source.nature)]
                 charges = []
             document = docs.save_draft(self.session, self.client, docs.DraftInput(
                 kind="credit_note", contact_id=corrected.contact_id, lines=lines,
@@ -981,8 +945,6 @@ class _Dossier:
             label=f"Acompte de {pct} % : {job}", quantity=Decimal("1"),
             unit_price_ht=max(_money(base * pct / 100), CENT), vat_rate=rate,
             nature=lines[0].nature)
-        deposit_line = self._storable([deposit_line])[0]
-        lines = self._storable(lines, charges)
         deposit = {"contact": contact, "lines": [deposit_line], "charges": []}
 
         def issue_deposit():
@@ -1061,7 +1023,6 @@ class _Dossier:
         for _ in range(2 if self.rich else rng.randint(1, 2)):
             contact, lines = self._contact(), self._lines()
             charges = self._charges(lines)
-            lines = self._storable(lines, charges)
 
             def draft(contact=contact, lines=lines, charges=charges):
                 docs.save_draft(self.session, self.client, docs.DraftInput(

@@ -38,7 +38,7 @@ def build(size):
         flask_migrate.upgrade()
         sync_roles(app.appbuilder.sm)
         seed_demo(app.appbuilder.sm, db.session, password="Passerelle-2026", seed=1,
-                  clients=size, today=dt.date(2026, 11, 27))
+                  clients=size, today=dt.date(2026, 11, 27), invoicing=False)
         counter = {"n": 0}
         event.listen(db.engine, "before_cursor_execute",
                      lambda *args, **kwargs: counter.__setitem__("n", counter["n"] + 1))

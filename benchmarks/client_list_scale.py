@@ -181,7 +181,8 @@ def load(app, args, timer):
         if session.scalar(select(func.count(Client.id))):
             sys.exit("The database already holds clients: give an empty database.")
         with timer(f"demo logins (seed_demo, {DEMO_CLIENTS} clients)"):
-            seed_demo(sm, session, password=PASSWORD, seed=args.seed, clients=DEMO_CLIENTS)
+            seed_demo(sm, session, password=PASSWORD, seed=args.seed, clients=DEMO_CLIENTS,
+                      invoicing=False)
 
         users = {u.username: u for u in session.scalars(select(AppUser))}
         cabinet_1 = users["collaborateur"].cabinet_id

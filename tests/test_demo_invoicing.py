@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from decimal import Decimal as D
 
 import pytest
+from conftest import wipe
 from sqlalchemy import select
 from stdnum.fr import siren as siren_number
 from stdnum.fr import tva
@@ -21,10 +22,17 @@ from app.invoicing.totals import Charge as TotalsCharge
 from app.invoicing.totals import Line as TotalsLine
 from app.invoicing.totals import compute_totals
 from app.models import (
-    AppUser, Article, ArticleCategory, Charge, Client, Contact, Invoice, InvoiceDeposit,
-    Payment, PaymentAllocation,
+    AppUser,
+    Article,
+    ArticleCategory,
+    Charge,
+    Client,
+    Contact,
+    Invoice,
+    InvoiceDeposit,
+    Payment,
+    PaymentAllocation,
 )
-from conftest import wipe
 
 SEED, CLIENTS, TODAY = 7, 20, dt.date(2026, 3, 1)
 DEMO_ARGS = ["seed-demo", "--seed", str(SEED), "--clients", str(CLIENTS),
@@ -288,6 +296,18 @@ def test_the_client_user_dossier_is_rich(session, demo):
     assert {bucket(d) for d in documents if is_open(d)} == set(BUCKETS)
     assert len(session.scalars(select(Contact).where(Contact.client_id == client.id)).all()) == 12
     assert len(session.scalars(select(Charge).where(Charge.client_id == client.id)).all()) >= 2
+
+
+def test_the_sheet_figures_of_the_client_user_dossier_are_filled(session):
+    """The client sheet's reporting (app.invoicing.reporting) finds something in
+    every month, customer and aged balance bucket of the demo dossier."""
+    reporting = pytest.importorskip("app.invoicing.reporting")
+    user = session.scalars(select(AppUser).where(AppUser.username == "client")).one()
+    aged = reporting.aged_balance(session, user.client_id, TODAY)
+    assert all(aged.buckets[key] > 0 for key in reporting.BUCKETS), aged.buckets
+    months = reporting.monthly_activity(session, user.client_id, TODAY)
+    assert sum(1 for month in months if month.documents) >= 9
+    assert len(reporting.top_customers(session, user.client_id, TODAY)) == 5
 
 
 def test_the_cli_reloads_the_same_demo_and_if_empty_leaves_it_alone(app, demo):

@@ -214,7 +214,10 @@ def save_draft(session, client: Client, data: DraftInput,
     except (TypeError, ValueError) as error:
         raise DocumentError(N_("%(detail)s"), field="lines", detail=str(error)) from None
 
-    if document is None:
+    deposits = _deposits_to_deduct(session, client, data, contact,
+                                   document.id if document is not None else None)
+    new = document is None
+    if new:
         document = Invoice(client_id=client.id, status="draft")
         session.add(document)
     document.kind = data.kind
@@ -226,11 +229,12 @@ def save_draft(session, client: Client, data: DraftInput,
     document.total_ht = result.total_ht
     document.total_vat = result.total_vat
     document.total_ttc = result.total_ttc
-    # Old rows go first: the new ones take the same positions (unique per document).
-    document.lines.clear()
-    document.charges.clear()
-    document.deposit_deductions.clear()
-    session.flush()
+    if not new:
+        # Old rows go first: the new ones take the same positions (unique per document).
+        document.lines.clear()
+        document.charges.clear()
+        document.deposit_deductions.clear()
+        session.flush()
     document.lines = [
         InvoiceLine(client_id=client.id, position=position, article_id=line.article_id,
                     label=line.label.strip(), quantity=calc.to_decimal(line.quantity, "q"),
@@ -248,7 +252,6 @@ def save_draft(session, client: Client, data: DraftInput,
         for position, (charge, charge_ht) in enumerate(zip(charges, result.charges_ht),
                                                        start=1)
     ]
-    deposits = _deposits_to_deduct(session, client, data, contact, document)
     document.deposit_deductions = [
         InvoiceDeposit(client_id=client.id, deposit_id=deposit.id) for deposit in deposits]
     document.deposits_ttc = sum((deposit.total_ttc for deposit in deposits), ZERO)
@@ -283,7 +286,7 @@ def _corrected_invoice(session, client, data, contact, lock=False):
     return corrected
 
 
-def _deposits_to_deduct(session, client, data, contact, document, lock=False):
+def _deposits_to_deduct(session, client, data, contact, document_id, lock=False):
     ids = sorted(set(data.deposit_ids or ()))
     if not ids:
         return []
@@ -304,7 +307,7 @@ def _deposits_to_deduct(session, client, data, contact, document, lock=False):
                                 field="deposit_ids", number=deposit.number)
         other = session.scalar(select(InvoiceDeposit.invoice_id).where(
             InvoiceDeposit.deposit_id == deposit.id,
-            InvoiceDeposit.invoice_id != (document.id or 0)))
+            InvoiceDeposit.invoice_id != (document_id or 0)))
         if other is not None:
             raise DocumentError(N_("L'acompte %(number)s est déjà déduit d'une autre facture."),
                                 field="deposit_ids", number=deposit.number)
@@ -362,7 +365,7 @@ def issue(session, client: Client, document: Invoice, today: dt.date) -> Invoice
 
     # Re-checked under lock: another credit note or deduction may have landed since the draft.
     corrected = _corrected_invoice(session, client, data, contact, lock=True)
-    deposits = _deposits_to_deduct(session, client, data, contact, document, lock=True)
+    deposits = _deposits_to_deduct(session, client, data, contact, document.id, lock=True)
     if corrected is not None:
         if document.total_ttc > creditable_ttc(corrected):
             raise DocumentError(N_("L'avoir (%(amount)s TTC) dépasse ce qui reste à créditer "

@@ -202,6 +202,8 @@ class Invoice(ClientOwned, Model):
         CheckConstraint("deposits_ttc + credited_ttc < total_ttc + 0.005",
                         name="ck_invoice_credit_within_total"),
         Index("ix_invoice_client_kind_status_due", "client_id", "kind", "status", "due_date"),
+        # The space's document list pages in this order (newest first).
+        Index("ix_invoice_client_created", "client_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

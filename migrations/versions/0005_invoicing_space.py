@@ -69,6 +69,7 @@ def upgrade():
         batch_op.add_column(sa.Column('credited_ttc', sa.Numeric(precision=14, scale=2), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('paid_ttc', sa.Numeric(precision=14, scale=2), server_default='0', nullable=False))
         batch_op.create_index('ix_invoice_client_kind_status_due', ['client_id', 'kind', 'status', 'due_date'], unique=False)
+        batch_op.create_index('ix_invoice_client_created', ['client_id', 'created_at', 'id'], unique=False)
         batch_op.create_check_constraint(
             'ck_invoice_settlements_positive',
             'deposits_ttc >= 0 AND credited_ttc >= 0 AND paid_ttc >= 0')
@@ -89,6 +90,7 @@ def downgrade():
         batch_op.create_check_constraint('ck_invoice_ttc', 'total_ttc = total_ht + total_vat')
         batch_op.drop_constraint('ck_invoice_credit_within_total', type_='check')
         batch_op.drop_constraint('ck_invoice_settlements_positive', type_='check')
+        batch_op.drop_index('ix_invoice_client_created')
         batch_op.drop_index('ix_invoice_client_kind_status_due')
         batch_op.drop_column('paid_ttc')
         batch_op.drop_column('credited_ttc')

@@ -18,7 +18,7 @@ def demo(app):
     wipe(app)
     with app.app_context():
         seed_demo(app.appbuilder.sm, db.session, password=PASSWORD, seed=5, clients=80,
-                  today=dt.date(2026, 11, 27))
+                  today=dt.date(2026, 11, 27), invoicing=False)
         users = {u.username: u.id for u in db.session.scalars(select(AppUser))}
         db.session.remove()
     return users
