@@ -46,7 +46,7 @@ DOCUMENT_KIND_LABELS = {"invoice": N_("Facture"), "credit_note": N_("Avoir"),
                         "deposit": N_("Facture d'acompte")}
 DOCUMENT_STATUS_LABELS = {"draft": N_("Brouillon"), "issued": N_("Émise"),
                           "partially_paid": N_("Partiellement réglée"), "paid": N_("Réglée"),
-                          "cancelled": N_("Annulée")}
+                          "cancelled": N_("Annulée"), "overdue": N_("En retard")}
 
 
 def _in(column, values):
@@ -255,6 +255,18 @@ class Invoice(ClientOwned, Model):
         """What the customer still owes on this document (negative: owed to them)."""
         return ((self.total_ttc or 0) - (self.deposits_ttc or 0) - (self.credited_ttc or 0)
                 - (self.paid_ttc or 0))
+
+    @property
+    def balance_due(self) -> Optional[Decimal]:
+        """What the screens show as « Reste dû »: nothing for a draft or a credit note."""
+        if self.is_draft or self.kind == "credit_note" or self.status == "cancelled":
+            return None
+        return self.amount_due
+
+    @property
+    def display_status(self) -> str:
+        """The status as shown in lists: « overdue » when past due and still owing."""
+        return "overdue" if self.is_overdue(dt.date.today()) else self.status
 
     def is_overdue(self, today: dt.date) -> bool:
         return (self.status in ("issued", "partially_paid") and self.due_date is not None

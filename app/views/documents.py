@@ -135,10 +135,10 @@ class DocumentView(SpaceModelView):
     # FAB builds these forms; the editor below replaces them.
     add_columns = edit_columns = show_columns = ["notes"]
     list_columns = ["number", "kind", "issue_date", "contact", "total_ht", "total_ttc",
-                    "amount_due", "due_date", "status"]
+                    "balance_due", "due_date", "display_status"]
     export_columns = ["number", "kind", "issue_date", "due_date", "contact", "total_ht",
                       "total_vat", "total_ttc", "deposits_ttc", "credited_ttc", "paid_ttc",
-                      "amount_due", "status"]
+                      "balance_due", "status"]
     search_columns = ["number", "kind", "status", "contact", "issue_date", "due_date",
                       "total_ttc"]
     order_columns = ["number", "kind", "issue_date", "total_ht", "total_ttc", "due_date",
@@ -149,13 +149,15 @@ class DocumentView(SpaceModelView):
         "due_date": _l("Échéance"), "contact": _l("Client facturé"),
         "total_ht": _l("Total HT"), "total_vat": _l("TVA"), "total_ttc": _l("Total TTC"),
         "deposits_ttc": _l("Acomptes déduits"), "credited_ttc": _l("Avoirs"),
-        "paid_ttc": _l("Réglé"), "amount_due": _l("Reste dû"), "status": _l("Statut"),
+        "paid_ttc": _l("Réglé"), "balance_due": _l("Reste dû"), "status": _l("Statut"),
+        "display_status": _l("Statut"),
     }
     formatters_columns = {
         "number": lambda value: value or gettext("Brouillon"),
         "kind": kind_label, "issue_date": format_date, "due_date": format_date,
-        "total_ht": format_money, "total_ttc": format_money, "amount_due": _money_or_blank,
+        "total_ht": format_money, "total_ttc": format_money, "balance_due": _money_or_blank,
         "status": lambda value: gettext(DOCUMENT_STATUS_LABELS.get(value, value)),
+        "display_status": lambda value: gettext(DOCUMENT_STATUS_LABELS.get(value, value)),
     }
     export_formatters = {
         "kind": lambda item: kind_label(item.kind),
