@@ -134,6 +134,17 @@ def test_credit_notes_never_exceed_the_invoice(space):
                   corrects_invoice_id=invoice.id)
     assert rest.total_ttc == D("84.00")
     assert invoice.amount_due == D("0.00") and invoice.status == "paid"
+    # Settled by credit notes alone: shown as cancelled, not as paid.
+    assert invoice.display_status == "credited"
+    assert (rest.balance_due, invoice.balance_due) == (None, D("0.00"))
+
+
+def test_an_unpaid_document_past_its_due_date_shows_overdue(space):
+    late = issued(space, line(price="10.00"), day=TODAY)
+    assert late.display_status == "issued"
+    late.due_date = TODAY - dt.timedelta(days=1)   # in memory only, never flushed
+    assert late.display_status == "overdue" and late.is_overdue(TODAY)
+    db.session.rollback()
 
 
 def test_a_credit_note_checks_again_when_it_is_issued(space):

@@ -46,7 +46,8 @@ DOCUMENT_KIND_LABELS = {"invoice": N_("Facture"), "credit_note": N_("Avoir"),
                         "deposit": N_("Facture d'acompte")}
 DOCUMENT_STATUS_LABELS = {"draft": N_("Brouillon"), "issued": N_("Émise"),
                           "partially_paid": N_("Partiellement réglée"), "paid": N_("Réglée"),
-                          "cancelled": N_("Annulée"), "overdue": N_("En retard")}
+                          "cancelled": N_("Annulée"), "overdue": N_("En retard"),
+                          "credited": N_("Annulée par avoir")}
 
 
 def _in(column, values):
@@ -265,8 +266,13 @@ class Invoice(ClientOwned, Model):
 
     @property
     def display_status(self) -> str:
-        """The status as shown in lists: « overdue » when past due and still owing."""
-        return "overdue" if self.is_overdue(dt.date.today()) else self.status
+        """The status as shown: « overdue » when past due and still owing,
+        « credited » when credit notes, not payments, settled it entirely."""
+        if self.is_overdue(dt.date.today()):
+            return "overdue"
+        if self.status == "paid" and not self.paid_ttc and self.credited_ttc:
+            return "credited"
+        return self.status
 
     def is_overdue(self, today: dt.date) -> bool:
         return (self.status in ("issued", "partially_paid") and self.due_date is not None

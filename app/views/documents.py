@@ -59,10 +59,9 @@ def kind_label(kind):
     return gettext(DOCUMENT_KIND_LABELS.get(kind, kind))
 
 
-def status_label(document, today=None):
-    if document.is_overdue(today or dt.date.today()):
-        return gettext("En retard")
-    return gettext(DOCUMENT_STATUS_LABELS.get(document.status, document.status))
+def status_label(document):
+    status = document.display_status
+    return gettext(DOCUMENT_STATUS_LABELS.get(status, status))
 
 
 # Forms -------------------------------------------------------------------------------
@@ -199,7 +198,7 @@ class DocumentView(SpaceModelView):
             "passerelle/space/document.html", title=self._title(document),
             document=document, space=g.space, today=today, credit_notes=credit_notes,
             allocations=allocations, kind_label=kind_label(document.kind),
-            status=status_label(document, today), overdue=document.is_overdue(today),
+            status=status_label(document), status_key=document.display_status,
             can_write=g.space.can_write,
             creditable=docs.creditable_ttc(document) if document.kind != "credit_note" else 0,
         )
