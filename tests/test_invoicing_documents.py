@@ -137,6 +137,10 @@ def test_credit_notes_never_exceed_the_invoice(space):
     # Settled by credit notes alone: shown as cancelled, not as paid.
     assert invoice.display_status == "credited"
     assert (rest.balance_due, invoice.balance_due) == (None, D("0.00"))
+    # A credit note is never due, hence never late.
+    rest.due_date = TODAY - dt.timedelta(days=40)
+    assert not rest.is_overdue(TODAY) and rest.display_status == "issued"
+    db.session.rollback()
 
 
 def test_an_unpaid_document_past_its_due_date_shows_overdue(space):

@@ -275,7 +275,8 @@ class Invoice(ClientOwned, Model):
         return self.status
 
     def is_overdue(self, today: dt.date) -> bool:
-        return (self.status in ("issued", "partially_paid") and self.due_date is not None
+        return (self.kind != "credit_note" and self.status in ("issued", "partially_paid")
+                and self.due_date is not None
                 and self.due_date < today and self.amount_due > 0)
 
     def __repr__(self):
