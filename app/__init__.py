@@ -41,9 +41,12 @@ def create_app(overrides=None):
         install_orm_backstop()
         install_immutability_guard()
         if app.config["SYNC_ROLES_AT_STARTUP"] and _database_is_migrated():
+            from app.plans.defaults import sync_default_plans
             from app.security.roles import sync_roles
 
             sync_roles(appbuilder.sm)
+            sync_default_plans(db.session)
+            db.session.commit()
 
     from app.cli import register_cli
 

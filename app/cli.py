@@ -1,4 +1,4 @@
-"""flask sync-roles, flask seed-demo, flask demo-logins."""
+"""flask sync-roles (and default charts of accounts), flask seed-demo, flask demo-logins."""
 import datetime as dt
 
 import click
@@ -11,11 +11,16 @@ from app.extensions import db
 @click.command("sync-roles")
 @with_appcontext
 def sync_roles_command():
-    """Create the six roles (and FAB's permission rows) after migrating."""
+    """Create the six roles (and FAB's permission rows) and the default charts of
+    accounts after migrating."""
+    from app.plans.defaults import sync_default_plans
     from app.security.roles import sync_roles
 
     created = sync_roles(current_app.appbuilder.sm)
     click.echo("Rôles synchronisés" + (f" (créés : {', '.join(created)})" if created else "") + ".")
+    sync_default_plans(db.session)
+    db.session.commit()
+    click.echo("Plans comptables par défaut à jour.")
 
 
 @click.command("seed-demo")

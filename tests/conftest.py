@@ -29,6 +29,7 @@ from app.models import Client  # noqa: E402
 from app.security import roles  # noqa: E402
 from app.security.cabinets import add_staff_user, create_cabinet  # noqa: E402
 from app.security.roles import sync_roles  # noqa: E402
+from app.plans.defaults import sync_default_plans  # noqa: E402
 
 BACKENDS = [b for b in os.environ.get("PASSERELLE_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
 PASSWORD = "Mot-de-passe-2026"
@@ -67,6 +68,7 @@ def build_app(url, **overrides):
     with app.app_context():
         flask_migrate.upgrade()
         sync_roles(app.appbuilder.sm)
+        sync_default_plans(db.session)
         db.session.commit()
     return app
 
@@ -114,6 +116,7 @@ def seed_world(app):
         cab_b = create_cabinet(sm, session, name="Cabinet Bêta", owner_username="owner_b",
                                owner_email="owner_b@test.fr", owner_first_name="Bruno",
                                owner_last_name="Bêta", owner_password=PASSWORD)
+        sync_default_plans(session)
         users = {"admin": admin, "owner_a": cab_a.owner, "owner_b": cab_b.owner}
         for login, cabinet, role in [
             ("admin_a", cab_a, roles.ADMINISTRATOR),

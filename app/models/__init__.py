@@ -1,4 +1,7 @@
 """All models, imported together so that the mappers and Alembic see every table."""
+from app.models.accounting import (
+    AccountingPlan, PlanAccount, PlanOwned, PlanPaymentMode, PlanVatRate,
+)
 from app.models.cabinet import Cabinet
 from app.models.clients import PACKS, Client, DashboardPin, UserPreference, client_collaborator
 from app.models.invoicing import (
@@ -9,6 +12,7 @@ from app.models.users import AppUser
 
 User = AppUser
 
-__all__ = ["Cabinet", "Client", "DashboardPin", "PACKS", "User", "AppUser", "client_collaborator", "UserPreference",
+__all__ = ["AccountingPlan", "PlanAccount", "PlanOwned", "PlanPaymentMode", "PlanVatRate",
+           "Cabinet", "Client", "DashboardPin", "PACKS", "User", "AppUser", "client_collaborator", "UserPreference",
            "Contact", "ArticleCategory", "Article", "Charge", "Invoice", "InvoiceLine",
            "InvoiceCharge", "InvoiceDeposit", "AccountAccess", "Payment", "PaymentAllocation", "DocumentSequence"]

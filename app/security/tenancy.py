@@ -13,6 +13,8 @@ Rules (DESIGN.md §1):
 - cabinet staff: their cabinet's rows; Accès restreint: among clients, only
   those assigned to them, and what belongs to those clients;
 - client user: their own dossier only;
+- charts of accounts: the product's default plans are read by all staff, a
+  firm plan belongs to its cabinet, a client's plan follows its client;
 - anyone else (anonymous, user without tenant): nothing tenant-owned.
 """
 from __future__ import annotations
@@ -27,7 +29,9 @@ from sqlalchemy.orm import Session, with_loader_criteria
 
 from flask_appbuilder.security.sqla.models import User as FabUser
 
-from app.models import Cabinet, Client, DashboardPin, UserPreference, client_collaborator
+from app.models import (
+    AccountingPlan, Cabinet, Client, DashboardPin, PlanOwned, UserPreference, client_collaborator,
+)
 from app.models.mixins import CabinetOwned, ClientOwned
 from app.security import roles
 
@@ -124,6 +128,7 @@ def _column(model, name):
 # to mapped entities only, so the criteria never recurse into themselves.
 _client_table = Client.__table__
 _cabinet_table = Cabinet.__table__
+_plan_table = AccountingPlan.__table__
 
 
 def visible_client_ids(scope: TenantScope):
@@ -132,6 +137,23 @@ def visible_client_ids(scope: TenantScope):
 
 def visible_cabinet_ids(scope: TenantScope):
     return select(_cabinet_table.c.id).where(_cabinet_criteria(_cabinet_table.c, scope))
+
+
+def visible_plan_ids(scope: TenantScope):
+    return select(_plan_table.c.id).where(_plan_criteria(_plan_table.c, scope))
+
+
+def _plan_criteria(model, scope: TenantScope):
+    """Charts of accounts: the product's defaults and the cabinet's templates for
+    its staff, and the plans of the clients they see; a client user, only the
+    plan of their own dossier."""
+    if scope.kind is ScopeKind.CLIENT:
+        return model.client_id == scope.client_id
+    if scope.kind in (ScopeKind.CABINET, ScopeKind.RESTRICTED):
+        return ((model.cabinet_id.is_(None) & model.client_id.is_(None))
+                | (model.cabinet_id == scope.cabinet_id)
+                | model.client_id.in_(visible_client_ids(scope)))
+    return false()
 
 
 def _client_criteria(model, scope: TenantScope):
@@ -199,18 +221,24 @@ def visible_criteria(model, scope: Optional[TenantScope]):
         return _own_rows_criteria(model, scope)
     if issubclass(model, ClientOwned):
         return model.client_id.in_(visible_client_ids(scope))
+    if issubclass(model, AccountingPlan):
+        return _plan_criteria(model, scope)
+    if issubclass(model, PlanOwned):
+        return model.plan_id.in_(visible_plan_ids(scope))
     return model.cabinet_id.in_(visible_cabinet_ids(scope))
 
 
 def is_tenant_model(model) -> bool:
     return isinstance(model, type) and issubclass(
-        model, (Client, Cabinet, FabUser, DashboardPin, UserPreference, ClientOwned, CabinetOwned)
+        model, (Client, Cabinet, FabUser, DashboardPin, UserPreference, ClientOwned, CabinetOwned,
+                AccountingPlan, PlanOwned)
     )
 
 
 def _backstop_options(scope: TenantScope):
     client_ids = visible_client_ids(scope)
     cabinet_ids = visible_cabinet_ids(scope)
+    plan_ids = visible_plan_ids(scope)
     # Concrete classes take plain expressions; the mixins need a lambda over the
     # class, whose closure holds only SQL constructs (safe for statement caching).
     options = [
@@ -223,6 +251,10 @@ def _backstop_options(scope: TenantScope):
         with_loader_criteria(ClientOwned, lambda cls: cls.client_id.in_(client_ids),
                              include_aliases=True),
         with_loader_criteria(CabinetOwned, lambda cls: cls.cabinet_id.in_(cabinet_ids),
+                             include_aliases=True),
+        with_loader_criteria(AccountingPlan, _plan_criteria(AccountingPlan, scope),
+                             include_aliases=True),
+        with_loader_criteria(PlanOwned, lambda cls: cls.plan_id.in_(plan_ids),
                              include_aliases=True),
     ]
     if scope.kind is not ScopeKind.NOTHING:
