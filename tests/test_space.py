@@ -417,3 +417,28 @@ def test_read_only_mode_refuses_every_writing_route(app, world, browser, data):
             checked += 1
     assert checked >= 20
     assert snapshot(app) == before
+
+
+def test_the_payment_list_costs_the_same_whatever_the_number_of_payments(app, world, browser):
+    """Payment.documents reads each payment's allocations: loaded per page, not per row."""
+    from sqlalchemy import event
+
+    make_data(app, world.a1)
+    user = browser("client_a1")
+
+    def statements():
+        seen = []
+        listener = lambda *args: seen.append(1)  # noqa: E731
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert user.get("/espace/reglements/list/").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    few = statements()
+    for suffix in (" B", " C", " D", " E"):
+        make_data(app, world.a1, suffix=suffix)
+    assert statements() == few

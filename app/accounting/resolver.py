@@ -63,6 +63,8 @@ from functools import lru_cache
 from itertools import count
 from typing import Callable, Iterable, Optional
 
+from app.messages import N_
+
 GOODS = "goods"
 SERVICES = "services"
 NATURES = (GOODS, SERVICES)
@@ -76,11 +78,6 @@ VAT_RADICAL = "44571"
 RADICAL_MIN_DIGITS = 3
 # Width of contact.auxiliary_account: a derived code never exceeds it.
 AUXILIARY_MAX_LENGTH = 20
-
-
-def N_(message):
-    """Marks a French message for the catalogue; the screen translates it."""
-    return message
 
 
 # Sources of the steps (shown in the « provenance » column).

@@ -14,11 +14,9 @@ from sqlalchemy import and_, exists, func, not_, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.clients.search import like_pattern
+from app.messages import N_
 from app.models import PACKS, Client, client_collaborator
 
-def N_(message):
-    """Marks a French label for the catalogue; the view translates it on display."""
-    return message
 
 
 # key -> (French label, sortable column or None). Order = default display order.

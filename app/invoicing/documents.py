@@ -30,6 +30,7 @@ from typing import Optional, Sequence
 from sqlalchemy import func, select
 
 from app.invoicing import totals as calc
+from app.messages import N_, TranslatableError
 from app.invoicing.numbering import next_number
 from app.models import (
     Article, Charge, Client, Contact, Invoice, InvoiceCharge, InvoiceDeposit, InvoiceLine,
@@ -42,20 +43,12 @@ OPEN_STATUSES = ("issued", "partially_paid")
 ISSUED_STATUSES = ("issued", "partially_paid", "paid")
 
 
-def N_(message):
-    """Marks a French message for the catalogue; the view translates it."""
-    return message
-
-
-class DocumentError(ValueError):
-    """A rule of invoicing refused the change. `msgid` is French and in the
-    catalogue; `params` fill it; `field` names the form field at fault."""
+class DocumentError(TranslatableError):
+    """A rule of invoicing refused the change; `field` names the form field at fault."""
 
     def __init__(self, msgid: str, field: Optional[str] = None, **params):
-        self.msgid = msgid
-        self.params = params
+        super().__init__(msgid, **params)
         self.field = field
-        super().__init__(msgid % params if params else msgid)
 
 
 # Inputs --------------------------------------------------------------------------------

@@ -9,19 +9,13 @@ commits.
 """
 from sqlalchemy import select
 
+from app.messages import N_, TranslatableError
 from app.models import AccountingPlan, PlanAccount, PlanPaymentMode, PlanVatRate
 from app.models.accounting import PLAN_COPIED_COLUMNS
 
 
-class PlanError(ValueError):
-    def __init__(self, msgid, **params):
-        self.msgid = msgid
-        self.params = params
-        super().__init__(msgid % params if params else msgid)
-
-
-def N_(message):
-    return message
+class PlanError(TranslatableError):
+    """A plan could not be copied or applied."""
 
 
 def _copy_content(source, target):
