@@ -442,3 +442,15 @@ def test_the_payment_list_costs_the_same_whatever_the_number_of_payments(app, wo
     for suffix in (" B", " C", " D", " E"):
         make_data(app, world.a1, suffix=suffix)
     assert statements() == few
+
+
+def test_the_space_home_figures(app, world, data):
+    """make_data: one invoice of 105,50 € TTC issued today (100,00 € HT), 50,00 € paid,
+    one draft; another client's documents never counted."""
+    from app.invoicing.reporting import space_figures
+
+    make_data(app, world.a2, suffix=" 2")
+    with app.app_context():
+        figures = space_figures(db.session, world.a1, dt.date.today())
+    assert (figures.outstanding, figures.overdue, figures.overdue_count, figures.drafts,
+            figures.month_ht) == (D("55.50"), D("0.00"), 0, 1, D("100.00"))

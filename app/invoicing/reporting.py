@@ -28,18 +28,18 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, extract, func, or_, select
 
-from app.invoicing.documents import amount_due_sql, owing_sql
+from app.invoicing.documents import (
+    ISSUED_STATUSES, OPEN_STATUSES, SETTLEABLE_KINDS, amount_due_sql, owing_sql,
+)
 from app.models import Contact, Invoice, Payment
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 # Statuses of documents that exist for the figures: neither drafts nor cancelled.
-COUNTED_STATUSES = ("issued", "partially_paid", "paid")
-# Statuses of documents still waiting for (part of) their payment.
-OPEN_STATUSES = ("issued", "partially_paid")
-# Kinds a customer owes money on.
-DUE_KINDS = ("invoice", "deposit")
+COUNTED_STATUSES = ISSUED_STATUSES
+# Kinds a customer owes money on (OPEN_STATUSES: still waiting for a payment).
+DUE_KINDS = SETTLEABLE_KINDS
 
 # Aged balance buckets, in order. Days overdue = today − due date.
 NOT_DUE = "not_due"          # due today or later, or no due date
@@ -329,3 +329,31 @@ def dashboard_invoicing(session, client_ids_select, today: dt.date) -> Dashboard
         deposits=int(deposits), credit_notes=int(credit_notes),
         invoiced_ht=money(inv_ht), invoiced_ttc=money(inv_ttc),
         credited_ht=money(cred_ht), credited_ttc=money(cred_ttc))
+
+
+@dataclass(frozen=True)
+class SpaceFigures:
+    outstanding: Decimal
+    overdue: Decimal
+    overdue_count: int
+    drafts: int
+    month_ht: Decimal
+
+
+def space_figures(session, client_id: int, today: dt.date) -> SpaceFigures:
+    """The invoicing space's home figures, in two statements: what is still to
+    collect and how much of it is late, drafts, this month's revenue excl. tax."""
+    due = amount_due_sql()
+    outstanding, overdue, overdue_count = session.execute(select(
+        _sum(due),
+        _sum(case((Invoice.due_date < today, due), else_=0)),
+        func.count().filter(Invoice.due_date < today),
+    ).where(Invoice.client_id == client_id, Invoice.kind.in_(DUE_KINDS),
+            Invoice.status.in_(OPEN_STATUSES), owing_sql())).one()
+    this_month = counted() & (Invoice.issue_date >= today.replace(day=1))
+    drafts, month_ht = session.execute(select(
+        func.count().filter(Invoice.status == "draft"),
+        _sum(case((this_month, revenue_ht()), else_=0)),
+    ).where(Invoice.client_id == client_id)).one()
+    return SpaceFigures(outstanding=money(outstanding), overdue=money(overdue),
+                        overdue_count=overdue_count, drafts=drafts, month_ht=money(month_ht))

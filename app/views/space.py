@@ -23,12 +23,12 @@ from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms import BooleanField, DecimalField, IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from app.extensions import db
-from app.invoicing.documents import amount_due_sql, owing_sql
+from app.invoicing.reporting import space_figures
 from app.formatting import format_date, format_datetime, format_money
 from app.models import AccountAccess, Article, ArticleCategory, Charge, Contact, Invoice
 from app.models.invoicing import (
@@ -262,7 +262,7 @@ class SpaceHomeView(SpaceView):
     def index(self):
         space = g.space
         today = dt.date.today()
-        figures = _space_figures(space.client_id, today)
+        figures = space_figures(db.session, space.client_id, today)
         recent = db.session.scalars(
             select(Invoice).where(Invoice.client_id == space.client_id)
             .order_by(Invoice.created_at.desc(), Invoice.id.desc()).limit(8)
@@ -325,40 +325,6 @@ class SpaceHomeView(SpaceView):
         if space.is_firm:
             return redirect(url_for("ClientSheetView.sheet", pk=space.client_id))
         return redirect(url_for(".index"))
-
-
-def _space_figures(client_id, today):
-    """Figures of the space's home page, in two SQL queries."""
-    due = amount_due_sql()
-    open_documents = (Invoice.client_id == client_id) & Invoice.kind.in_(("invoice", "deposit")) \
-        & Invoice.status.in_(("issued", "partially_paid"))
-    outstanding, overdue, overdue_count = db.session.execute(select(
-        func.coalesce(func.sum(due), 0),
-        func.coalesce(func.sum(_case_overdue(due, today)), 0),
-        func.count().filter(Invoice.due_date < today),
-    ).where(open_documents, owing_sql())).one()
-    month_start = today.replace(day=1)
-    drafts, month_ht = db.session.execute(select(
-        func.count().filter(Invoice.status == "draft"),
-        func.coalesce(func.sum(_case_month_revenue(month_start)), 0),
-    ).where(Invoice.client_id == client_id)).one()
-    return {"outstanding": outstanding, "overdue": overdue, "overdue_count": overdue_count,
-            "drafts": drafts, "month_ht": month_ht}
-
-
-def _case_overdue(due, today):
-    from sqlalchemy import case
-
-    return case((Invoice.due_date < today, due), else_=0)
-
-
-def _case_month_revenue(month_start):
-    from sqlalchemy import case
-
-    issued = Invoice.status.in_(("issued", "partially_paid", "paid")) \
-        & (Invoice.issue_date >= month_start)
-    return case((issued & (Invoice.kind == "invoice"), Invoice.total_ht),
-                (issued & (Invoice.kind == "credit_note"), -Invoice.total_ht), else_=0)
 
 
 # Customers, categories, articles, charges --------------------------------------------
