@@ -119,3 +119,14 @@ def _register_template_helpers(app):
         from flask import g
 
         return {"current_space": g.get("space")}
+
+    @app.context_processor
+    def plan_header():
+        # Set by the plan screens' guard: the header and tabs of the plan's pages.
+        from app.security.plans import current_plan_context
+        from app.views.plans import plan_sections
+
+        context = current_plan_context()
+        if context is None:
+            return {}
+        return {"plan_context": context, "plan_sections": plan_sections(context)}

@@ -149,6 +149,12 @@ def seed_demo(security_manager, session, *, password, seed=2026, clients=60, tod
 
         invoicing_counts = seed_invoicing(session, created, seed=seed, today=today,
                                           rich_client=client_dossier)
+        from app.demo_plans import seed_plans
+
+        invoicing_counts["plans"] = seed_plans(session, cabinets, created,
+                                               always=[client_dossier])
+        # The demo client user may see its accounting settings (« Paramètres comptables »).
+        client_dossier.client_can_edit_accounting = True
     session.commit()
     return {
         "cabinets": len(cabinets),

@@ -31,7 +31,7 @@ def test_the_default_plans_hold_the_pcg(app, world):
             "Virement": "512", "Chèque": "5112", "Espèces": "530", "Carte bancaire": "512",
             "Prélèvement": "512"}
         assert (pcg.customer_account, pcg.sales_account, pcg.deposit_account,
-                pcg.account_length) == ("411000", "706", "4191", 6)
+                pcg.account_length) == ("411000", "706", "4191", 8)
         overseas = _default("pcg-dom")
         assert [rate.rate for rate in overseas.vat_rates] == [D("8.5"), D("2.1"), D("1.05"),
                                                               D("0")]

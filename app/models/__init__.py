@@ -1,4 +1,6 @@
 """All models, imported together so that the mappers and Alembic see every table."""
+# First: Continuum must listen to the mappers before the versioned models are defined.
+from app.models import versioning  # noqa: F401  isort: skip
 from app.models.accounting import (
     AccountingPlan, PlanAccount, PlanOwned, PlanPaymentMode, PlanVatRate,
 )
@@ -9,8 +11,13 @@ from app.models.invoicing import (
     InvoiceDeposit, InvoiceLine, Payment, PaymentAllocation,
 )
 from app.models.users import AppUser
+from sqlalchemy.orm import configure_mappers
 
 User = AppUser
+
+# Last: every model is imported, so Continuum can build the version classes now
+# (app.models.versioning), before anything queries them.
+configure_mappers()
 
 __all__ = ["AccountingPlan", "PlanAccount", "PlanOwned", "PlanPaymentMode", "PlanVatRate",
            "Cabinet", "Client", "DashboardPin", "PACKS", "User", "AppUser", "client_collaborator", "UserPreference",

@@ -45,6 +45,10 @@ class PlanOwned:
 
 class AccountingPlan(Model):
     __tablename__ = "accounting_plan"
+    # History (app.models.versioning): the name and the « Journaux » columns.
+    # (The owner never changes: not versioned.)
+    __versioned__ = {"exclude": ["code", "cabinet_id", "client_id", "source_plan_id",
+                                 "created_at", "updated_at"]}
     __table_args__ = (
         CheckConstraint("cabinet_id IS NULL OR client_id IS NULL", name="ck_plan_one_owner"),
         CheckConstraint("code IS NULL OR (cabinet_id IS NULL AND client_id IS NULL)",
@@ -110,6 +114,7 @@ class PlanAccount(PlanOwned, Model):
     """« Compte » of a plan: number as the accounting software knows it (unpadded)."""
 
     __tablename__ = "plan_account"
+    __versioned__ = {}
     __table_args__ = (
         UniqueConstraint("plan_id", "number", name="uq_plan_account_number"),
         CheckConstraint("kind IN ('customer', 'vat', 'sales', 'deposit', 'discount', "
@@ -131,6 +136,7 @@ class PlanVatRate(PlanOwned, Model):
     """« Taux de TVA » of a plan, with its VAT and sales accounts per nature."""
 
     __tablename__ = "plan_vat_rate"
+    __versioned__ = {}
     __table_args__ = (
         UniqueConstraint("plan_id", "rate", name="uq_plan_vat_rate"),
         CheckConstraint("rate >= 0 AND rate < 100", name="ck_plan_vat_rate"),
@@ -154,6 +160,7 @@ class PlanPaymentMode(PlanOwned, Model):
     """« Mode de paiement » of a plan: the account and journal its payments go to."""
 
     __tablename__ = "plan_payment_mode"
+    __versioned__ = {}
     __table_args__ = (
         UniqueConstraint("plan_id", "label", name="uq_plan_payment_mode"),
     )

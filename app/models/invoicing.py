@@ -64,6 +64,11 @@ class Contact(ClientOwned, Model):
     """« Client du client »: a customer of the client, company or person."""
 
     __tablename__ = "contact"
+    # History of the accounting settings (app.models.versioning): the auxiliary account,
+    # with the name for the history's labels; the rest is not versioned.
+    __versioned__ = {"exclude": [
+        "address_line1", "address_line2", "postcode", "city", "country", "email", "phone",
+        "siren", "vat_number", "created_at"]}
     __table_args__ = (
         UniqueConstraint("client_id", "id", name="uq_contact_client_id"),
         UniqueConstraint("client_id", "auxiliary_account", name="uq_contact_auxiliary_account"),
@@ -103,6 +108,7 @@ class ArticleCategory(ClientOwned, Model):
     """« Catégorie d'articles », with the sales account its articles use."""
 
     __tablename__ = "article_category"
+    __versioned__ = {}  # history of the account (app.models.versioning)
     __table_args__ = (
         UniqueConstraint("client_id", "name", name="uq_article_category_name"),
     )
@@ -119,6 +125,9 @@ class Article(ClientOwned, Model):
     """« Article »: a good or a service the client sells."""
 
     __tablename__ = "article"
+    # History of the account (app.models.versioning), with the label for the history.
+    __versioned__ = {"exclude": ["reference", "nature", "unit_price_ht", "vat_rate",
+                                 "category_id"]}
     __table_args__ = (
         UniqueConstraint("client_id", "reference", name="uq_article_reference"),
         Index("ix_article_client_label", "client_id", "label"),
@@ -147,6 +156,8 @@ class Charge(ClientOwned, Model):
     """« Taxes, frais & remises » the client applies to its documents."""
 
     __tablename__ = "charge"
+    # History of the account (app.models.versioning), with the label for the history.
+    __versioned__ = {"exclude": ["kind", "amount", "percentage", "vat_rate"]}
     __table_args__ = (
         CheckConstraint(_in("kind", CHARGE_KINDS), name="ck_charge_kind"),
         CheckConstraint("(amount IS NULL) <> (percentage IS NULL)",

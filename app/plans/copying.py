@@ -44,15 +44,30 @@ def _name_taken(session, cabinet_id, name, exclude_id=None):
     return session.scalar(statement) is not None
 
 
-def duplicate_plan(session, source: AccountingPlan, name: str, cabinet_id: int):
-    """A firm template copied from `source` (a default, a template or a client's plan)."""
+def _template_name(session, cabinet_id, name, exclude_id=None):
+    """A firm template's name: given, at most 120 characters, unique in the cabinet."""
     name = (name or "").strip()
     if not name:
         raise PlanError(N_("Donnez un nom au nouveau plan."))
     if len(name) > 120:
         raise PlanError(N_("Le nom du plan compte 120 caractères au plus."))
-    if _name_taken(session, cabinet_id, name):
+    if _name_taken(session, cabinet_id, name, exclude_id=exclude_id):
         raise PlanError(N_("Un plan du cabinet s'appelle déjà « %(name)s »."), name=name)
+    return name
+
+
+def rename_plan(session, plan: AccountingPlan, name: str):
+    """Rename a firm template (defaults keep their name, a client's plan is named
+    after its source)."""
+    if plan.cabinet_id is None:
+        raise PlanError(N_("Seuls les modèles du cabinet peuvent être renommés."))
+    plan.name = _template_name(session, plan.cabinet_id, name, exclude_id=plan.id)
+    return plan
+
+
+def duplicate_plan(session, source: AccountingPlan, name: str, cabinet_id: int):
+    """A firm template copied from `source` (a default, a template or a client's plan)."""
+    name = _template_name(session, cabinet_id, name)
     copy = AccountingPlan(name=name, cabinet_id=cabinet_id)
     session.add(copy)
     _copy_content(source, copy)

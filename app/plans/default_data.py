@@ -27,7 +27,7 @@ ACCOUNTS = (
 )
 
 SETTINGS = {
-    "account_length": 6,
+    "account_length": 8,
     "sales_journal": "VE",
     "customer_account": "411000",
     "auxiliary_root": "C",

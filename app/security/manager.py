@@ -86,10 +86,15 @@ class PasserelleSecurityManager(SecurityManager):
 
     def has_access(self, permission_name, view_name):
         from app.extensions import db
+        from app.security.plans import client_may_edit_accounting, plan_permits
         from app.security.space import space_permits
 
+        if view_name == "MyAccountingPlan" and permission_name == "menu_access" \
+                and not client_may_edit_accounting(db.session):
+            return False
         return (super().has_access(permission_name, view_name)
-                and space_permits(permission_name, view_name, db.session))
+                and space_permits(permission_name, view_name, db.session)
+                and plan_permits(permission_name, view_name))
 
     def update_user_auth_stat(self, user, success=True):
         reset_scope()

@@ -74,8 +74,24 @@ SPACE_MENU = [
     (_exact("Facturation", *SPACE_VIEWS), _exact("menu_access")),
 ]
 
+# Charts of accounts: the plans screen and each plan's sections. Which plan may be
+# opened and changed is decided per plan by app.security.plans.
+PLAN_SECTION_VIEWS = ("PlanView", "PlanAccountView", "PlanVatRateView", "PlanPaymentModeView",
+                      "PlanChargeView", "PlanCategoryView", "PlanContactView", "PlanArticleView")
+PLANS = [
+    (_exact("Paramètres", "Comptabilité"), _exact("menu_access")),
+    (_exact(*PLAN_SECTION_VIEWS), "^can_.*$"),
+]
+# The client user: its own plan's sections (when the firm allows it), never the
+# firm's list of plans nor duplicating them.
+OWN_PLAN = [
+    (_exact(*PLAN_SECTION_VIEWS[1:]), "^can_.*$"),
+    (_exact("PlanView"), _exact("can_show", "can_edit")),
+    (_exact("MyAccountingPlan"), _exact("menu_access")),
+]
+
 FIRM_STAFF = (OWN_PROFILE + API_DOCS + CLIENTS_READ_WRITE + CLIENTS_CREATE_DELETE
-              + CLIENTS_MANAGE_ACCESS + SPACE)
+              + CLIENTS_MANAGE_ACCESS + SPACE + PLANS)
 
 ROLE_PERMISSIONS = {
     ADMIN: [(".*", ".*")],
@@ -84,8 +100,8 @@ ROLE_PERMISSIONS = {
     OWNER: FIRM_STAFF,
     ADMINISTRATOR: FIRM_STAFF,
     COLLABORATOR: FIRM_STAFF,
-    RESTRICTED: OWN_PROFILE + API_DOCS + CLIENTS_READ_WRITE + SPACE,
-    CLIENT: OWN_PROFILE + OWN_DOSSIER_READ + SPACE + SPACE_MENU,
+    RESTRICTED: OWN_PROFILE + API_DOCS + CLIENTS_READ_WRITE + SPACE + PLANS,
+    CLIENT: OWN_PROFILE + OWN_DOSSIER_READ + SPACE + SPACE_MENU + OWN_PLAN,
 }
 
 

@@ -11,6 +11,27 @@ def register_views(appbuilder):
 
     appbuilder.add_view_no_menu(ClientSheetView)
     register_space_views(appbuilder)
+    register_plan_views(appbuilder)
+
+
+def register_plan_views(appbuilder):
+    """« Paramètres > Comptabilité » for the firm; a plan's sections have no menu
+    entry (they are reached from a plan); the client user, when the firm allows
+    it, finds its own plan under « Facturation »."""
+    from app.views.plans import (
+        PlanAccountView, PlanArticleView, PlanCategoryView, PlanChargeView, PlanContactView,
+        PlanPaymentModeView, PlanVatRateView, PlanView,
+    )
+
+    appbuilder.add_view(PlanView, "Comptabilité", label=_l("Comptabilité"), icon="fa-book",
+                        category="Paramètres", category_label=_l("Paramètres"),
+                        category_icon="fa-cog")
+    for view in (PlanAccountView, PlanVatRateView, PlanPaymentModeView, PlanChargeView,
+                 PlanCategoryView, PlanContactView, PlanArticleView):
+        appbuilder.add_view_no_menu(view)
+    appbuilder.add_link("MyAccountingPlan", href="/comptabilite/plans/mon-plan",
+                        label=_l("Paramètres comptables"), icon="fa-book",
+                        category="Facturation")
 
 
 def register_space_views(appbuilder):

@@ -151,6 +151,8 @@ class TenantScoped:
         # unsaved instance carrying the submitted id, which must not be inserted.
         with db.session.no_autoflush:
             for relationship in item.__mapper__.relationships:
+                if relationship.viewonly or relationship.lazy == "dynamic":
+                    continue  # not set by a form (e.g. the history's `versions`)
                 value = getattr(item, relationship.key, None)
                 values = value if isinstance(value, (list, set, tuple)) else [value]
                 for related in values:

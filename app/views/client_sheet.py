@@ -12,7 +12,7 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l, ngettext
 from flask_wtf import FlaskForm
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -21,7 +21,11 @@ from app.clients.dossiers import dossier_code_owner
 from app.clients.pins import pin_clients, unpin_clients
 from app.clients.staff import staff_members
 from app.extensions import db
-from app.models import AppUser, Client, DashboardPin
+from app.models import (
+    AccountingPlan, AppUser, Client, DashboardPin, PlanAccount, PlanPaymentMode, PlanVatRate,
+)
+from app.plans.copying import apply_plan as give_client_plan
+from app.plans.diff import orphaned_records, plan_diff
 from app.security.roles import RESTRICTED
 from app.security.tenancy import NOTHING, ScopeKind, current_scope, visible_criteria
 from app.validators import RuleError, clean_dossier_code
@@ -138,6 +142,7 @@ class ClientSheetView(BaseView):
         "switch": "edit",
         "dossier": "edit",
         "access": "manage_access",
+        "apply_plan": "edit",
     }
 
     # 1. Fiche client ------------------------------------------------------------
@@ -161,6 +166,7 @@ class ClientSheetView(BaseView):
             # tabs holding figures are reached by reloading the page (?onglet=…).
             lazy_tabs=[key for key in REPORTING_TABS if key != active_tab],
             **sheet_reporting(client, active_tab),
+            **sheet_accounting(client),
             switches=[
                 ("multi_vat", _l("Multi-TVA"), client.multi_vat,
                  _l("Le client facture avec plusieurs taux de TVA.")),
@@ -185,6 +191,35 @@ class ClientSheetView(BaseView):
         db.session.commit()
         flash(str(message_on if value == "1" else message_off) % {"name": client.name}, "success")
         return redirect(url_for(".sheet", pk=client.id))
+
+    # 2b. Appliquer un plan comptable -------------------------------------------
+    @expose("/<int:pk>/plan-comptable", methods=["GET", "POST"])
+    @has_access
+    def apply_plan(self, pk):
+        """Apply a default plan or a firm template: the client gets its own copy.
+        Replacing a plan it already has first shows what would change."""
+        client = visible_or_404(Client, pk)
+        source = self._applicable_plan(request.values.get("plan"))
+        current = client_plan(client)
+        if request.method == "POST":
+            give_client_plan(db.session, source, client)
+            db.session.commit()
+            flash(gettext("Plan « %(name)s » appliqué à « %(client)s ».", name=source.name,
+                          client=client.name), "success")
+            return redirect(url_for(".sheet", pk=client.id, onglet="comptabilite"))
+        changes = plan_diff(current, source) if current is not None else []
+        return self.render_template(
+            "passerelle/clients/apply_plan.html", title=gettext("Appliquer un plan comptable"),
+            client=client, source=source, current=current, changes=changes,
+            orphans=orphaned_records(db.session, client.id, source))
+
+    @staticmethod
+    def _applicable_plan(plan_id):
+        """A default plan or one of the cabinet's templates the user sees, else 404."""
+        source = visible_or_404(AccountingPlan, plan_id)
+        if source.client_id is not None:
+            abort(404)
+        return source
 
     # 3. Numéro de dossier -------------------------------------------------------
     @expose("/<int:pk>/dossier", methods=["GET", "POST"])
@@ -347,6 +382,37 @@ from flask_babel import get_locale  # noqa: E402
 from app import charts  # noqa: E402
 from app.formatting import format_date, format_money  # noqa: E402
 from app.invoicing import reporting  # noqa: E402
+
+def client_plan(client):
+    return db.session.scalars(select(AccountingPlan).where(
+        AccountingPlan.client_id == client.id)).first()
+
+
+def applicable_plans():
+    """Defaults and the cabinet's templates, as the user sees them."""
+    statement = select(AccountingPlan).where(AccountingPlan.client_id.is_(None))
+    criteria = visible_criteria(AccountingPlan, current_scope() or NOTHING)
+    if criteria is not None:
+        statement = statement.where(criteria)
+    return db.session.scalars(statement.order_by(AccountingPlan.cabinet_id.is_not(None),
+                                                 AccountingPlan.name)).all()
+
+
+def sheet_accounting(client):
+    """The « Comptabilité » tab: the client's plan, and the plans it could get."""
+    plan = client_plan(client)
+    counts = {}
+    if plan is not None:
+        counts = {
+            "accounts": db.session.scalar(select(func.count()).where(
+                PlanAccount.plan_id == plan.id)),
+            "vat_rates": db.session.scalar(select(func.count()).where(
+                PlanVatRate.plan_id == plan.id)),
+            "payment_modes": db.session.scalar(select(func.count()).where(
+                PlanPaymentMode.plan_id == plan.id)),
+        }
+    return {"client_plan": plan, "plan_counts": counts, "applicable_plans": applicable_plans()}
+
 
 REPORTING_TABS = ("tableau-de-bord", "informations")
 TOP_CUSTOMERS = 5
