@@ -424,3 +424,21 @@ def test_history_lists_who_changed_what(app, plans, browser):
     assert "Olivia Alpha" in page
     other = text(user.get(f"{BASE}/{plans['a1']}/historique"))
     assert "Honoraires libéraux" not in other
+
+
+def test_the_space_checks_an_article_account_against_the_clients_plan(app, plans, browser):
+    """The invoicing space's article form follows the same rules as the plan's screens."""
+    user = browser("client_a1")
+    token = user.csrf("/")
+    form = {"label": "Consultation", "nature": "services", "vat_rate": "20",
+            "unit_price_ht": "80", "csrf_token": token}
+    page = text(user.post(f"/espace/articles/edit/{plans['consultation']}",
+                          data=dict(form, account="706999")))
+    assert "n'existe pas dans le plan comptable" in page
+    with app.app_context():
+        assert db.session.get(Article, plans["consultation"]).account is None
+    response = user.post(f"/espace/articles/edit/{plans['consultation']}",
+                         data=dict(form, account="706"))
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Article, plans["consultation"]).account == "706"

@@ -30,7 +30,10 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from app.extensions import db
 from app.invoicing.reporting import space_figures
 from app.formatting import format_date, format_datetime, format_money
-from app.models import AccountAccess, Article, ArticleCategory, Charge, Contact, Invoice
+from app.models import (
+    AccountAccess, AccountingPlan, Article, ArticleCategory, Charge, Contact, Invoice, PlanAccount,
+)
+from app.plans import rules
 from app.models.invoicing import (
     ACCESS_MODE_LABELS, CHARGE_KIND_LABELS, NATURE_LABELS,
 )
@@ -348,10 +351,31 @@ def _country(form, field):
 
 
 def _auxiliary_account(form, field):
-    value = (field.data or "").strip().upper()
-    if value and not value.replace("_", "").replace("-", "").isalnum():
-        raise ValidationError(gettext("Lettres sans accent et chiffres uniquement."))
-    field.data = value or None
+    try:
+        field.data = rules.clean_auxiliary_code(field.data)
+    except rules.RuleViolation as error:
+        raise ValidationError(error.translate(gettext)) from None
+
+
+def _plan_account(form, field):
+    """An item's own sales account: a valid number, and one of the client's plan
+    when it has one (the same rules as its « Comptabilité » screens)."""
+    if not (field.data or "").strip():
+        field.data = None
+        return
+    plan = db.session.scalars(select(AccountingPlan).where(
+        AccountingPlan.client_id == current_space().client_id)).first()
+    try:
+        number = rules.clean_account_number(
+            field.data, kind="sales", account_length=plan.account_length if plan else None)
+        if plan is not None:
+            numbers = set(db.session.scalars(select(PlanAccount.number).where(
+                PlanAccount.plan_id == plan.id)))
+            number = rules.require_account_in_plan(number, numbers, plan.account_length,
+                                                   str(field.label.text))
+    except rules.RuleViolation as error:
+        raise ValidationError(error.translate(gettext)) from None
+    field.data = number
 
 
 class ContactView(SpaceModelView):
@@ -415,7 +439,7 @@ class ArticleCategoryView(SpaceModelView):
                                          "(par exemple 707100).")}
     validators_columns = {"name": [DataRequired(message=_l("Le nom est obligatoire.")),
                                    Length(max=120)],
-                          "account": [Optional(), Length(max=20)]}
+                          "account": [Optional(), _plan_account]}
 
 
 ARTICLE_LABELS = {
@@ -465,7 +489,7 @@ class ArticleView(SpaceModelView):
     validators_columns = {"label": [DataRequired(message=_l("La désignation est obligatoire.")),
                                     Length(max=200)],
                           "reference": [Optional(), Length(max=40)],
-                          "account": [Optional(), Length(max=20)]}
+                          "account": [Optional(), _plan_account]}
 
 
 class ChargeView(SpaceModelView):
@@ -505,7 +529,7 @@ class ChargeView(SpaceModelView):
     edit_form_extra_fields = add_form_extra_fields
     validators_columns = {"label": [DataRequired(message=_l("Le libellé est obligatoire.")),
                                     Length(max=200)],
-                          "account": [Optional(), Length(max=20)]}
+                          "account": [Optional(), _plan_account]}
 
     def _check_amount_or_percentage(self, item):
         if (item.amount is None) == (item.percentage is None):
