@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
+from app.messages import N_
 from app.models.mixins import utcnow
 
 ACCOUNT_KINDS = ("customer", "vat", "sales", "deposit", "discount", "bank", "cash", "other")
@@ -181,3 +182,19 @@ PLAN_COPIED_COLUMNS = (
     "deposit_account", "credit_note_account", "incorporate_vat_deposit",
     "incorporate_vat_article", "split_vat_by_nature", "bank_journal", "bank_account",
 )
+
+# French names of the « Journaux » settings (screens, history, apply preview).
+SETTING_LABELS = {
+    "account_length": N_("Taille des comptes"),
+    "sales_journal": N_("Journal des ventes"),
+    "customer_account": N_("Compte client général"),
+    "auxiliary_root": N_("Racine des comptes auxiliaires"),
+    "sales_account": N_("Compte de vente"),
+    "deposit_account": N_("Compte d'acomptes"),
+    "credit_note_account": N_("Compte d'avoirs"),
+    "incorporate_vat_deposit": N_("Incorporer TVA : acomptes"),
+    "incorporate_vat_article": N_("Incorporer TVA : articles"),
+    "split_vat_by_nature": N_("Séparation des TVA par nature d'articles"),
+    "bank_journal": N_("Journal de banque"),
+    "bank_account": N_("Compte de banque"),
+}

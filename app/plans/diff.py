@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.messages import N_
 from app.models import Article, ArticleCategory, Charge
-from app.models.accounting import ACCOUNT_KIND_LABELS, PLAN_COPIED_COLUMNS
+from app.models.accounting import ACCOUNT_KIND_LABELS, PLAN_COPIED_COLUMNS, SETTING_LABELS
 from app.plans.rules import account_in_plan
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
@@ -24,20 +24,6 @@ SECTION_ACCOUNTS = N_("Plan comptable")
 SECTION_RATES = N_("Taux de TVA")
 SECTION_MODES = N_("Modes de paiement")
 
-SETTING_LABELS = {
-    "account_length": N_("Taille des comptes"),
-    "sales_journal": N_("Journal des ventes"),
-    "customer_account": N_("Compte client général"),
-    "auxiliary_root": N_("Racine des comptes auxiliaires"),
-    "sales_account": N_("Compte de vente"),
-    "deposit_account": N_("Compte d'acomptes"),
-    "credit_note_account": N_("Compte d'avoirs"),
-    "incorporate_vat_deposit": N_("Incorporer TVA : acomptes"),
-    "incorporate_vat_article": N_("Incorporer TVA : articles"),
-    "split_vat_by_nature": N_("Séparation des TVA par nature d'articles"),
-    "bank_journal": N_("Journal de banque"),
-    "bank_account": N_("Compte de banque"),
-}
 ACCOUNT_LABELS = {"label": N_("Libellé"), "kind": N_("Type")}
 RATE_LABELS = {
     "label": N_("Libellé"),

@@ -27,7 +27,7 @@ from app.models import (
     AccountingPlan, Article, ArticleCategory, Charge, Client, Contact, PlanAccount,
     PlanPaymentMode, PlanVatRate,
 )
-from app.models.accounting import ACCOUNT_KIND_LABELS
+from app.models.accounting import ACCOUNT_KIND_LABELS, SETTING_LABELS
 from app.models.versioning import transaction_class
 
 YES, NO = N_("Oui"), N_("Non")
@@ -38,18 +38,7 @@ OPERATION_LABELS = {Operation.INSERT: N_("Création"), Operation.UPDATE: N_("Mod
 FIELD_LABELS = {
     "accounting_plan": {
         "name": N_("Nom du plan"),
-        "account_length": N_("Taille des comptes"),
-        "sales_journal": N_("Journal des ventes"),
-        "customer_account": N_("Compte client général"),
-        "auxiliary_root": N_("Racine des comptes auxiliaires"),
-        "sales_account": N_("Compte de vente"),
-        "deposit_account": N_("Compte d'acomptes"),
-        "credit_note_account": N_("Compte d'avoirs"),
-        "incorporate_vat_deposit": N_("Incorporer TVA : acomptes"),
-        "incorporate_vat_article": N_("Incorporer TVA : articles"),
-        "split_vat_by_nature": N_("Séparation des TVA par nature d'articles"),
-        "bank_journal": N_("Journal de banque"),
-        "bank_account": N_("Compte de banque"),
+        **SETTING_LABELS,
     },
     "plan_account": {"number": N_("Numéro"), "label": N_("Libellé"), "kind": N_("Type")},
     "plan_vat_rate": {

@@ -204,6 +204,14 @@ class PlanSectionView(PlanGuarded, TenantModelView):
     def pre_add(self, item):
         item.plan_id = current_plan_context().plan_id
         super().pre_add(item)
+        self._check(item)
+
+    def pre_update(self, item):
+        self._check(item)
+        super().pre_update(item)
+
+    def _check(self, item):
+        """The section's rules on the whole row (uniqueness, use…); raises to refuse."""
 
     def _get_list_widget(self, filters, **kwargs):
         widgets = super()._get_list_widget(filters, **kwargs)
@@ -263,14 +271,6 @@ class PlanAccountView(PlanSectionView):
                                   account_length=_account_length)],
         "label": [DataRequired(message=_l("Le libellé est obligatoire.")), Length(max=200)],
     }
-
-    def pre_add(self, item):
-        super().pre_add(item)
-        self._check(item)
-
-    def pre_update(self, item):
-        self._check(item)
-        super().pre_update(item)
 
     def _check(self, item):
         context = current_plan_context()
@@ -364,14 +364,6 @@ class PlanVatRateView(PlanSectionView):
         "services_sales_account": _optional_account("sales"),
     }
 
-    def pre_add(self, item):
-        super().pre_add(item)
-        self._check(item)
-
-    def pre_update(self, item):
-        self._check(item)
-        super().pre_update(item)
-
     def _check(self, item):
         context = current_plan_context()
         numbers = plan_numbers(context.plan_id)
@@ -451,14 +443,6 @@ class PlanPaymentModeView(PlanSectionView):
                                                account_length=_account_length)],
         "journal_code": [Optional(), rule_validator(rules.clean_journal_code)],
     }
-
-    def pre_add(self, item):
-        super().pre_add(item)
-        self._check(item)
-
-    def pre_update(self, item):
-        self._check(item)
-        super().pre_update(item)
 
     def _check(self, item):
         context = current_plan_context()
