@@ -11,6 +11,8 @@ not use it, read-only for the default plans); lists are narrowed to the plan
 (or, for the client-only sections, to the plan's client), new rows are given
 to it, and the domain rules (app.plans.rules) validate every field.
 """
+from itertools import groupby
+
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.actions import action
@@ -851,6 +853,10 @@ class PlanView(BaseView):
         context = plan_or_404(plan_id)
         g.plan_section = "historique"
         entries = plan_history(db.session, context.plan, gettext)
+        # One group per saving (same time, same person): applying a plan changes
+        # dozens of rows at once, a quick edit one.
+        groups = [(key, list(rows)) for key, rows in
+                  groupby(entries, key=lambda entry: (entry.at, entry.user))]
         return self.render_template("passerelle/plans/history.html",
-                                    title=gettext("Historique"), entries=entries,
+                                    title=gettext("Historique"), groups=groups,
                                     context=context)
