@@ -442,3 +442,21 @@ def test_the_space_checks_an_article_account_against_the_clients_plan(app, plans
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Article, plans["consultation"]).account == "706"
+
+
+def test_the_space_offers_the_vat_rates_of_the_clients_plan(app, plans, browser):
+    user = browser("client_a1")
+    before = text(user.get("/espace/articles/add"))
+    assert 'value="8.5"' not in before and 'value="20"' in before
+    with app.app_context():
+        db.session.add(PlanVatRate(plan_id=plans["a1"], rate=Decimal("8.5"), label="8,5 %"))
+        db.session.commit()
+    after = text(user.get("/espace/articles/add"))
+    assert 'value="8.5"' in after
+    # A rate the plan does not hold is refused.
+    response = user.post("/espace/articles/add", data={
+        "label": "Essai", "nature": "services", "vat_rate": "7", "unit_price_ht": "10",
+        "csrf_token": user.csrf("/")})
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(Article).where(Article.label == "Essai")) is None

@@ -12,6 +12,7 @@ construction). Lists are narrowed to the space's client on top of the tenant
 rules, new rows are given to it, and related rows must belong to it.
 """
 import datetime as dt
+from decimal import Decimal
 import io
 
 from flask import abort, flash, g, redirect, request, send_file, url_for
@@ -32,6 +33,7 @@ from app.invoicing.reporting import space_figures
 from app.formatting import format_date, format_datetime, format_money
 from app.models import (
     AccountAccess, AccountingPlan, Article, ArticleCategory, Charge, Contact, Invoice, PlanAccount,
+    PlanVatRate,
 )
 from app.plans import rules
 from app.models.invoicing import (
@@ -49,6 +51,23 @@ MAX_EXPORT_ROWS = 100_000
 
 def vat_rate_choices():
     return [(rate, f"{rate.replace('.', ',')} %") for rate in VAT_RATES]
+
+
+def plan_vat_rate_choices():
+    """The VAT rates of the space client's plan (all French rates while it has none).
+    Called each time a form is built, so a rate added to the plan is offered at once."""
+    space = current_space()
+    plan_id = None
+    if space is not None:
+        plan_id = db.session.scalar(select(AccountingPlan.id).where(
+            AccountingPlan.client_id == space.client_id))
+    if plan_id is None:
+        return vat_rate_choices()
+    rates = db.session.scalars(select(PlanVatRate.rate).where(
+        PlanVatRate.plan_id == plan_id).order_by(PlanVatRate.rate.desc()))
+    values = [format(Decimal(str(rate)).quantize(Decimal("0.01")).normalize(), "f")
+              for rate in rates]
+    return [(value, f"{value.replace('.', ',')} %") for value in values]
 
 
 def current_space():
@@ -205,8 +224,6 @@ class SpaceModelView(SpaceGuarded, TenantModelView):
             value = getattr(value, part, None) if value is not None else None
         if value is None or isinstance(value, (int, float, str, dt.date)):
             return value
-        from decimal import Decimal
-
         if isinstance(value, Decimal):
             return value
         return str(value)
@@ -480,7 +497,7 @@ class ArticleView(SpaceModelView):
         "nature": SelectField(_l("Nature"), choices=[
             ("goods", _l("Bien")), ("services", _l("Prestation de services"))],
             default="services"),
-        "vat_rate": SelectField(_l("TVA"), choices=vat_rate_choices(), default="20"),
+        "vat_rate": SelectField(_l("TVA"), choices=plan_vat_rate_choices, default="20"),
         "unit_price_ht": DecimalField(_l("Prix unitaire HT"), places=2, validators=[
             DataRequired(message=_l("Le prix est obligatoire.")),
             NumberRange(min=0, message=_l("Le prix ne peut pas être négatif."))]),
@@ -519,7 +536,7 @@ class ChargeView(SpaceModelView):
     add_form_extra_fields = {
         "kind": SelectField(_l("Type"), choices=[
             ("fee", _l("Frais")), ("tax", _l("Taxe")), ("discount", _l("Remise"))]),
-        "vat_rate": SelectField(_l("TVA"), choices=vat_rate_choices(), default="20"),
+        "vat_rate": SelectField(_l("TVA"), choices=plan_vat_rate_choices, default="20"),
         "amount": DecimalField(_l("Montant HT"), places=2, validators=[
             Optional(), NumberRange(min=0, message=_l("Le montant ne peut pas être négatif."))]),
         "percentage": DecimalField(_l("Pourcentage"), places=2, validators=[
