@@ -110,7 +110,8 @@ def _edited_pk():
 
 
 def _rate_text(value):
-    return f"{resolution.normalise_rate(value).normalize():f} %".replace(".", ",") \
+    # A non-breaking space keeps « 20 % » on one line in narrow columns.
+    return f"{resolution.normalise_rate(value).normalize():f}\u00a0%".replace(".", ",") \
         if value is not None else ""
 
 
@@ -246,6 +247,9 @@ class PlanAccountView(PlanSectionView):
     route_base = PLAN_URL + "/comptes"
     datamodel = SQLAInterface(PlanAccount)
     section = "comptes"
+    add_row_message = _l("Compte ajouté.")
+    edit_row_message = _l("Compte enregistré.")
+    delete_row_message = _l("Compte supprimé.")
     list_title = _l("Plan comptable")
     add_title = _l("Nouveau compte")
     edit_title = _l("Modifier le compte")
@@ -321,6 +325,9 @@ class PlanVatRateView(PlanSectionView):
     route_base = PLAN_URL + "/tva"
     datamodel = SQLAInterface(PlanVatRate)
     section = "tva"
+    add_row_message = _l("Taux de TVA ajouté.")
+    edit_row_message = _l("Taux de TVA enregistré.")
+    delete_row_message = _l("Taux de TVA supprimé.")
     explained = True
     explained_label = _l("Comptes utilisés")
     list_title = _l("Taux de TVA")
@@ -396,12 +403,13 @@ class PlanVatRateView(PlanSectionView):
         explained = {}
         for row in rows:
             by_nature = resolution.explain_vat_rate(plan, row, gettext)
-            explained[row.id] = [
-                (gettext("TVA des biens"), by_nature["goods"]["vat"]),
-                (gettext("Vente des biens"), by_nature["goods"]["sales"]),
-                (gettext("TVA des services"), by_nature["services"]["vat"]),
-                (gettext("Vente des services"), by_nature["services"]["sales"]),
-            ]
+            entries = [(gettext("Vente des biens"), by_nature["goods"]["sales"]),
+                       (gettext("Vente des services"), by_nature["services"]["sales"])]
+            # An exempt rate posts no VAT line: no VAT account is needed.
+            if resolution.normalise_rate(row.rate) != 0:
+                entries[1:1] = [(gettext("TVA des biens"), by_nature["goods"]["vat"])]
+                entries.append((gettext("TVA des services"), by_nature["services"]["vat"]))
+            explained[row.id] = entries
         return explained
 
 
@@ -419,6 +427,9 @@ class PlanPaymentModeView(PlanSectionView):
     route_base = PLAN_URL + "/modes-de-paiement"
     datamodel = SQLAInterface(PlanPaymentMode)
     section = "paiements"
+    add_row_message = _l("Mode de paiement ajouté.")
+    edit_row_message = _l("Mode de paiement enregistré.")
+    delete_row_message = _l("Mode de paiement supprimé.")
     explained = True
     list_title = _l("Modes de paiement")
     add_title = _l("Nouveau mode de paiement")
