@@ -310,6 +310,32 @@ def test_the_sheet_figures_of_the_client_user_dossier_are_filled(session):
     assert len(reporting.top_customers(session, user.client_id, TODAY)) == 5
 
 
+def test_demo_clients_with_a_dossier_have_a_plan_where_every_account_resolves(session, demo):
+    """Each demo template is a firm copy of the PCG; every article, charge and
+    customer of a client with a plan gets a « compte utilisé » without error."""
+    from app.models import AccountingPlan, Article, Charge, Client, Contact
+    from app.plans import resolution
+
+    assert demo["invoicing"]["plans"]["templates"] == 4
+    planned = session.scalars(select(AccountingPlan).where(
+        AccountingPlan.client_id.is_not(None))).all()
+    with_dossier = session.scalars(select(Client).where(Client.dossier_code.is_not(None))).all()
+    assert {plan.client_id for plan in planned} >= {client.id for client in with_dossier}
+    gettext = lambda msgid, **params: msgid % params if params else msgid  # noqa: E731
+    checked = 0
+    for plan_row in planned:
+        plan = resolution.plan_for_resolver(session, plan_row)
+        for model, explain in ((Article, resolution.explain_articles),
+                               (Charge, resolution.explain_charges),
+                               (Contact, resolution.explain_contacts)):
+            rows = session.scalars(select(model).where(
+                model.client_id == plan_row.client_id)).all()
+            for row_id, explanation in explain(session, plan, rows, gettext).items():
+                assert explanation.ok, (plan_row.name, model.__name__, row_id, explanation.error)
+                checked += 1
+    assert checked > 300
+
+
 def test_the_cli_reloads_the_same_demo_and_if_empty_leaves_it_alone(app, demo):
     """seed-demo with the same seed and date gives the same documents and amounts;
     --if-empty then leaves the database as it is."""
@@ -339,28 +365,3 @@ def test_seed_demo_without_invoicing_leaves_the_clients_bare(app):
         db.session.remove()
     wipe(app)
 
-
-def test_demo_clients_with_a_dossier_have_a_plan_where_every_account_resolves(session, demo):
-    """Each demo template is a firm copy of the PCG; every article, charge and
-    customer of a client with a plan gets a « compte utilisé » without error."""
-    from app.models import AccountingPlan, Article, Charge, Client, Contact
-    from app.plans import resolution
-
-    assert demo["invoicing"]["plans"]["templates"] == 4
-    planned = session.scalars(select(AccountingPlan).where(
-        AccountingPlan.client_id.is_not(None))).all()
-    with_dossier = session.scalars(select(Client).where(Client.dossier_code.is_not(None))).all()
-    assert {plan.client_id for plan in planned} >= {client.id for client in with_dossier}
-    gettext = lambda msgid, **params: msgid % params if params else msgid  # noqa: E731
-    checked = 0
-    for plan_row in planned:
-        plan = resolution.plan_for_resolver(session, plan_row)
-        for model, explain in ((Article, resolution.explain_articles),
-                               (Charge, resolution.explain_charges),
-                               (Contact, resolution.explain_contacts)):
-            rows = session.scalars(select(model).where(
-                model.client_id == plan_row.client_id)).all()
-            for row_id, explanation in explain(session, plan, rows, gettext).items():
-                assert explanation.ok, (plan_row.name, model.__name__, row_id, explanation.error)
-                checked += 1
-    assert checked > 300
