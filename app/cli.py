@@ -1,4 +1,5 @@
-"""flask sync-roles (and default charts of accounts), flask seed-demo, flask demo-logins."""
+"""flask sync-roles (and default charts of accounts), flask seed-demo, flask demo-logins,
+flask export-entries."""
 import datetime as dt
 
 import click
@@ -59,6 +60,101 @@ def demo_logins_command():
         click.echo(f"  {login:<16} {description}")
 
 
+def _find_client(dossier_code: str, cabinet: str | None):
+    """The client of a dossier code (unique within a cabinet; --cabinet, an id
+    or a name, tells cabinets apart)."""
+    from sqlalchemy import select
+
+    from app.models import Cabinet, Client
+
+    statement = select(Client).where(Client.dossier_code == dossier_code)
+    if cabinet:
+        condition = (Cabinet.id == int(cabinet)) if cabinet.isdigit() else (Cabinet.name == cabinet)
+        statement = statement.join(Cabinet, Cabinet.id == Client.cabinet_id).where(condition)
+    clients = db.session.scalars(statement).all()
+    if not clients:
+        raise click.ClickException(f"Aucun client avec le numéro de dossier « {dossier_code} »"
+                                   + (f" dans le cabinet « {cabinet} »" if cabinet else "") + ".")
+    if len(clients) > 1:
+        raise click.ClickException(
+            f"Le numéro de dossier « {dossier_code} » existe dans plusieurs cabinets : "
+            "précisez --cabinet (identifiant ou nom).")
+    return clients[0]
+
+
+def _parse_day(value: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"« {value} » n'est pas une date AAAA-MM-JJ.",
+                                 param_hint=option) from None
+
+
+@click.command("export-entries")
+@click.option("--client", "dossier_code", required=True, help="Numéro de dossier du client.")
+@click.option("--cabinet", default=None, help="Cabinet (identifiant ou nom) si le numéro de "
+                                              "dossier existe dans plusieurs cabinets.")
+@click.option("--start", required=True, help="Début de la période, AAAA-MM-JJ.")
+@click.option("--end", required=True, help="Fin de la période, AAAA-MM-JJ.")
+@click.option("--format", "export_format", type=click.Choice(["fec", "isacompta", "xlsx"]),
+              default="fec", show_default=True, help="Format du fichier.")
+@click.option("--separator", type=click.Choice(["tab", "pipe"]), default="tab",
+              show_default=True, help="Séparateur du FEC.")
+@click.option("--encoding", type=click.Choice(["utf-8", "iso-8859-15"]), default="utf-8",
+              show_default=True, help="Encodage du FEC.")
+@click.option("--include-exported", is_flag=True,
+              help="Inclure les documents et règlements déjà exportés.")
+@click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="Fichier à écrire.")
+@with_appcontext
+def export_entries_command(dossier_code, cabinet, start, end, export_format, separator,
+                           encoding, include_exported, output):
+    """Exports a client's entries (same checks and batches as the screen)."""
+    import os
+    import tempfile
+
+    from flask_babel import gettext
+
+    from app.exports.batches import ExportBlocked, ExportRequest, batch_file, run_export
+    from app.messages import TranslatableError
+
+    client = _find_client(dossier_code, cabinet)
+    request = ExportRequest(client_id=client.id, start=_parse_day(start, "--start"),
+                            end=_parse_day(end, "--end"), format=export_format,
+                            separator=separator, encoding=encoding,
+                            include_exported=include_exported)
+    try:
+        batch = run_export(db.session, client, request, user_id=None,
+                           user_name="Ligne de commande", gettext=gettext)
+    except ExportBlocked as blocked:
+        db.session.rollback()
+        lines = [blocked.translate(gettext)]
+        lines += [f"  - {blocker.message} ({blocker.where(gettext)})"
+                  for blocker in blocked.blockers]
+        raise click.ClickException("\n".join(lines)) from None
+    except TranslatableError as error:
+        db.session.rollback()
+        raise click.ClickException(error.translate(gettext)) from None
+    # Written beside the target then renamed: the file is complete or absent.
+    folder = os.path.dirname(os.path.abspath(output))
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".export-")
+    try:
+        with os.fdopen(handle, "wb") as target:
+            for data in batch_file(db.session, batch):
+                target.write(data)
+        db.session.commit()
+        os.replace(temporary, output)
+    except BaseException:
+        db.session.rollback()
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+    click.echo(f"Export n° {batch.number} de « {client.name} » : {batch.entry_count} écritures, "
+               f"{batch.line_count} lignes, {batch.document_count} documents, "
+               f"{batch.payment_count} règlements → {output} (SHA-256 {batch.sha256}).")
+
+
 def register_cli(app):
-    for command in (sync_roles_command, seed_demo_command, demo_logins_command):
+    for command in (sync_roles_command, seed_demo_command, demo_logins_command,
+                    export_entries_command):
         app.cli.add_command(command)

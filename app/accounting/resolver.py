@@ -518,7 +518,8 @@ def incorporated_account(account: str, vat_account: str) -> str:
 def _finish(plan: Plan, steps: list, winner: Step, incorporate: bool, rate: Decimal,
             nature: str) -> Resolution:
     padded = _plan_account(plan, winner)
-    if not incorporate:
+    # A 0 % line carries no VAT, so there is no VAT account to take digits from.
+    if not incorporate or rate == 0:
         return Resolution(account=padded, steps=tuple(steps))
     vat = _vat_resolution(plan, rate, nature).unpadded
     radical, suffix = account_radical(winner.account), vat_suffix(vat)

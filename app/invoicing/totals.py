@@ -44,6 +44,12 @@ def round_cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def vat_of_base(base_ht: Decimal, rate: Decimal) -> Decimal:
+    """The VAT of one rate: its rate applied to the sum of the HT of that
+    rate, rounded half-up to the cent (the documents and the entries both)."""
+    return round_cents(base_ht * rate / HUNDRED)
+
+
 def to_decimal(value, field: str, places: Optional[int] = None) -> Decimal:
     """A Decimal from a Decimal, an int or a string; never from a float."""
     if isinstance(value, float):
@@ -185,7 +191,7 @@ def compute_totals(lines: Sequence[Line], charges: Iterable[Charge] = (),
             raise ValueError(f"Les remises dépassent le montant HT soumis à la TVA à "
                              f"{rate} %".replace(".", ",") + ".")
         breakdown.append(VatBreakdown(rate=rate, base_ht=round_cents(base),
-                                      vat=round_cents(base * rate / HUNDRED)))
+                                      vat=vat_of_base(base, rate)))
 
     total_ht = sum((item.base_ht for item in breakdown), ZERO)
     total_vat = sum((item.vat for item in breakdown), ZERO)

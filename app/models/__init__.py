@@ -10,6 +10,7 @@ from app.models.invoicing import (
     AccountAccess, Article, ArticleCategory, Charge, Contact, DocumentSequence, Invoice, InvoiceCharge,
     InvoiceDeposit, InvoiceLine, Payment, PaymentAllocation,
 )
+from app.models.exports import ExportBatch, ExportBatchDocument, ExportBatchPayment, ExportFileChunk
 from app.models.users import AppUser
 from sqlalchemy.orm import configure_mappers
 
@@ -22,4 +23,5 @@ configure_mappers()
 __all__ = ["AccountingPlan", "PlanAccount", "PlanOwned", "PlanPaymentMode", "PlanVatRate",
            "Cabinet", "Client", "DashboardPin", "PACKS", "User", "AppUser", "client_collaborator", "UserPreference",
            "Contact", "ArticleCategory", "Article", "Charge", "Invoice", "InvoiceLine",
-           "InvoiceCharge", "InvoiceDeposit", "AccountAccess", "Payment", "PaymentAllocation", "DocumentSequence"]
+           "InvoiceCharge", "InvoiceDeposit", "AccountAccess", "Payment", "PaymentAllocation", "DocumentSequence",
+           "ExportBatch", "ExportBatchDocument", "ExportBatchPayment", "ExportFileChunk"]

@@ -90,8 +90,12 @@ OWN_PLAN = [
     (_exact("MyAccountingPlan"), _exact("menu_access")),
 ]
 
+# Accounting exports of the clients the user sees (Accès restreint: its own clients).
+EXPORTS = [
+    (_exact("ExportView"), _exact("can_show", "can_export")),
+]
 FIRM_STAFF = (OWN_PROFILE + API_DOCS + CLIENTS_READ_WRITE + CLIENTS_CREATE_DELETE
-              + CLIENTS_MANAGE_ACCESS + SPACE + PLANS)
+              + CLIENTS_MANAGE_ACCESS + SPACE + PLANS + EXPORTS)
 
 ROLE_PERMISSIONS = {
     ADMIN: [(".*", ".*")],
@@ -100,7 +104,7 @@ ROLE_PERMISSIONS = {
     OWNER: FIRM_STAFF,
     ADMINISTRATOR: FIRM_STAFF,
     COLLABORATOR: FIRM_STAFF,
-    RESTRICTED: OWN_PROFILE + API_DOCS + CLIENTS_READ_WRITE + SPACE + PLANS,
+    RESTRICTED: OWN_PROFILE + API_DOCS + CLIENTS_READ_WRITE + SPACE + PLANS + EXPORTS,
     CLIENT: OWN_PROFILE + OWN_DOSSIER_READ + SPACE + SPACE_MENU + OWN_PLAN,
 }
 

@@ -10,6 +10,9 @@ def register_views(appbuilder):
     from app.views.client_sheet import ClientSheetView
 
     appbuilder.add_view_no_menu(ClientSheetView)
+    from app.views.exports import ExportView
+
+    appbuilder.add_view_no_menu(ExportView)
     register_space_views(appbuilder)
     register_plan_views(appbuilder)
 

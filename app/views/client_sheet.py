@@ -7,7 +7,7 @@ loaded through the tenant rules (visible_or_404): another cabinet's client, or
 for Accès restreint an unassigned one, answers 404 as if it did not exist.
 Every change is a POST (CSRFProtect checks the token of each one).
 """
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l, ngettext
@@ -167,6 +167,7 @@ class ClientSheetView(BaseView):
             lazy_tabs=[key for key in REPORTING_TABS if key != active_tab],
             **sheet_reporting(client, active_tab),
             **sheet_accounting(client),
+            **sheet_export(client),
             switches=[
                 ("multi_vat", _l("Multi-TVA"), client.multi_vat,
                  _l("Le client facture avec plusieurs taux de TVA.")),
@@ -412,6 +413,20 @@ def sheet_accounting(client):
                 PlanPaymentMode.plan_id == plan.id)),
         }
     return {"client_plan": plan, "plan_counts": counts, "applicable_plans": applicable_plans()}
+
+
+def sheet_export(client):
+    """The « Export comptable » card: ready or blocked (and why), last export."""
+    from app.exports.batches import last_exports
+    from app.exports.checks import export_blockers
+    from app.views.exports import blocker_rows
+
+    can_export = current_app.appbuilder.sm.has_access("can_export", "ExportView")
+    if not can_export:
+        return {"can_export": False, "export_blockers": [], "last_export": None}
+    blockers = export_blockers(db.session, client, gettext)
+    return {"can_export": True, "export_blockers": blocker_rows(client, blockers),
+            "last_export": last_exports(db.session, [client.id]).get(client.id)}
 
 
 REPORTING_TABS = ("tableau-de-bord", "informations")

@@ -154,7 +154,7 @@ class ClientView(UniqueDossierCode, TenantModelView):
         "list": "list", "show": "show", "add": "add", "edit": "edit", "delete": "delete",
         "download": "list", "action": "list", "action_post": "list",
         "preferences": "list", "pin": "list", "unpin": "list",
-        "manage_access": "manage_access",
+        "manage_access": "manage_access", "export_entries": "list",
     }
     list_title = _l("Liste clients")
     show_title = _l("Fiche client")
@@ -230,6 +230,7 @@ class ClientView(UniqueDossierCode, TenantModelView):
             pinned=pinned_client_ids(db.session, g.user.id),
             can_edit=self._can("can_edit"), can_add=self._can("can_add"),
             can_delete=self._can("can_delete"), can_manage_access=self._can("can_manage_access"),
+            can_export=self.appbuilder.sm.has_access("can_export", "ExportView"),
             list_url=lambda **changes: _list_url(request.args, **changes),
             next_page_url=(_list_url(request.args, page=query.page + 1, fragment="rows")
                            if query.page < pages else None),
@@ -285,6 +286,12 @@ class ClientView(UniqueDossierCode, TenantModelView):
         ids = ",".join(str(item.id) for item in _as_list(items))
         return redirect(url_for("ClientSheetView.access", ids=ids,
                                 next=safe_next() or url_for("ClientView.list")))
+
+    @action("export_entries", _l("Exporter les écritures"), icon="fa-download", single=True,
+            multiple=True)
+    def export_entries(self, items):
+        ids = ",".join(str(item.id) for item in _as_list(items))
+        return redirect(url_for("ExportView.export_many", ids=ids))
 
 
 class ClientApi(UniqueDossierCode, TenantModelRestApi):

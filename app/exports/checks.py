@@ -1,0 +1,234 @@
+"""« Contrôle avant export »: everything that blocks a client's export, each
+with the section where to fix it.
+
+The check asks the same resolver the export uses (app.accounting.resolver),
+once per distinct thing the selected documents need — each article, charge or
+free line per rate and nature, each customer, each payment mode — so that it
+costs a handful of grouped queries whatever the number of documents, and names
+the first document concerned. What it cannot see before generating (an entry
+that does not balance) the export itself refuses.
+
+No Flask: messages are translated with the `gettext` the caller passes; the
+caller turns a `section` into a link.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from sqlalchemy import and_, func, select
+
+from app.accounting import resolver
+from app.accounting.entries import CREDIT_NOTE, DEPOSIT, NO_SALES_JOURNAL
+from app.accounting.resolver import (
+    ARTICLE, CHARGE, FREE_LINE, SERVICES, ItemRef, ResolutionError,
+)
+from app.exports.reading import (
+    Selection, account_labels, client_plan, document_criteria, load_catalogue,
+    payment_criteria,
+)
+from app.messages import N_
+from app.models import Article, ArticleCategory, Charge, Invoice, InvoiceCharge, InvoiceLine, Payment
+from app.plans.resolution import normalise_rate, plan_for_resolver
+
+# Sections of the product where a blocker is fixed.
+DOSSIER = "dossier"
+PLAN = "plan"
+JOURNALS = "journals"
+RATES = "rates"
+MODES = "modes"
+ACCOUNTS = "accounts"
+ARTICLES = "articles"
+CATEGORIES = "categories"
+CHARGES = "charges"
+CONTACTS = "contacts"
+
+SECTION_LABELS = {
+    DOSSIER: N_("Fiche client › Numéro de dossier"),
+    PLAN: N_("Fiche client › Comptabilité"),
+    JOURNALS: N_("Plan du client › Journaux"),
+    RATES: N_("Plan du client › Taux de TVA"),
+    MODES: N_("Plan du client › Modes de paiement"),
+    ACCOUNTS: N_("Plan du client › Plan comptable"),
+    ARTICLES: N_("Plan du client › Articles"),
+    CATEGORIES: N_("Plan du client › Catégories d'articles"),
+    CHARGES: N_("Plan du client › Taxes, frais & remises"),
+    CONTACTS: N_("Plan du client › Clients"),
+}
+NO_DOSSIER = N_("Aucun numéro de dossier : il relie le client à son dossier comptable et "
+                "tout export l'exige.")
+NO_PLAN = N_("Aucun plan comptable n'est appliqué au client.")
+FIRST_DOCUMENT = N_("%(message)s (document %(number)s)")
+FIRST_DOCUMENT_MORE = N_("%(message)s (document %(number)s et %(count)d autre(s))")
+FIRST_PAYMENT = N_("%(message)s (règlement du %(date)s)")
+
+SOURCE_SECTIONS = {
+    resolver.SOURCE_ARTICLE: ARTICLES, resolver.SOURCE_CHARGE: CHARGES,
+    resolver.SOURCE_CATEGORY: CATEGORIES, resolver.SOURCE_RATE: RATES,
+    resolver.SOURCE_JOURNALS: JOURNALS, resolver.SOURCE_INCORPORATION: JOURNALS,
+    resolver.SOURCE_CONTACT: CONTACTS, resolver.SOURCE_PAYMENT_MODE: MODES,
+}
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """One reason the export is refused: the message (translated), and the
+    section (`SECTION_LABELS` key) where to fix it."""
+    message: str
+    section: str
+
+    def where(self, gettext: Callable) -> str:
+        return gettext(SECTION_LABELS[self.section])
+
+
+def _section_of(error: ResolutionError, default: str) -> str:
+    if error.step is not None:
+        return SOURCE_SECTIONS.get(error.step.source, default)
+    if error.msgid in (resolver.RATE_UNKNOWN, *resolver.MISSING_VAT.values()):
+        return RATES
+    if error.msgid in (resolver.MISSING_DEPOSIT, resolver.MISSING_CUSTOMER,
+                       resolver.MISSING_BANK_ACCOUNT, resolver.MISSING_BANK_JOURNAL,
+                       resolver.ROOT_INVALID, resolver.ROOT_TOO_LONG, NO_SALES_JOURNAL):
+        return JOURNALS
+    if error.msgid in (resolver.MISSING_PAYMENT_ACCOUNT, resolver.MISSING_PAYMENT_JOURNAL):
+        return MODES
+    return default
+
+
+class _Collector:
+    def __init__(self, gettext: Callable):
+        self.gettext = gettext
+        self.blockers: list = []
+        self._seen: set = set()
+
+    def add(self, message: str, section: str):
+        if message not in self._seen:
+            self._seen.add(message)
+            self.blockers.append(Blocker(message=message, section=section))
+
+    def resolve(self, compute: Callable, default_section: str, where: Optional[dict] = None):
+        try:
+            compute()
+        except ResolutionError as error:
+            message = error.translate(self.gettext)
+            if where is not None:
+                message = self.gettext(where["msgid"], message=message, **where["params"])
+            self.add(message, _section_of(error, default_section))
+
+
+def _document_where(number, count) -> dict:
+    if count > 1:
+        return {"msgid": FIRST_DOCUMENT_MORE, "params": {"number": number, "count": count - 1}}
+    return {"msgid": FIRST_DOCUMENT, "params": {"number": number}}
+
+
+def export_blockers(session, client, gettext: Callable,
+                    selection: Optional[Selection] = None) -> list:
+    """Everything that blocks the export of `selection` (by default: every
+    document and payment of the client not exported yet), as Blockers."""
+    found = _Collector(gettext)
+    if not (client.dossier_code or "").strip():
+        found.add(gettext(NO_DOSSIER), DOSSIER)
+    plan_row = client_plan(session, client.id)
+    if plan_row is None:
+        found.add(gettext(NO_PLAN), PLAN)
+        return found.blockers
+    plan = plan_for_resolver(session, plan_row)
+    if not (plan.settings.sales_journal or "").strip():
+        found.add(gettext(NO_SALES_JOURNAL), JOURNALS)
+    if selection is None:
+        import datetime as dt
+        selection = Selection(client_id=client.id, start=dt.date.min, end=dt.date.max)
+    _check_lines(session, plan, selection, found)
+    _check_charges(session, plan, selection, found)
+    _check_customers(session, plan, selection, found)
+    _check_payments(session, plan, selection, found)
+    return found.blockers
+
+
+def _role_compute(plan, kind: str, item: ItemRef):
+    if kind == DEPOSIT:
+        return lambda: (resolver.deposit_account(plan, item.vat_rate, item.nature),
+                        resolver.vat_account(plan, item.vat_rate, item.nature))
+    if kind == CREDIT_NOTE:
+        return lambda: (resolver.credit_note_account(plan, item),
+                        resolver.vat_account(plan, item.vat_rate, item.nature))
+    return lambda: (resolver.sales_account(plan, item),
+                    resolver.vat_account(plan, item.vat_rate, item.nature))
+
+
+def _check_lines(session, plan, selection, found: _Collector):
+    rows = session.execute(
+        select(Invoice.kind, InvoiceLine.article_id, InvoiceLine.nature, InvoiceLine.vat_rate,
+               Article.label, Article.account, ArticleCategory.name, ArticleCategory.account,
+               func.min(Invoice.number), func.count(func.distinct(Invoice.id)),
+               func.min(InvoiceLine.label))
+        .join(InvoiceLine, and_(InvoiceLine.client_id == Invoice.client_id,
+                                InvoiceLine.invoice_id == Invoice.id))
+        .outerjoin(Article, Article.id == InvoiceLine.article_id)
+        .outerjoin(ArticleCategory, ArticleCategory.id == Article.category_id)
+        .where(*document_criteria(selection))
+        .group_by(Invoice.kind, InvoiceLine.article_id, InvoiceLine.nature, InvoiceLine.vat_rate,
+                  Article.label, Article.account, ArticleCategory.name, ArticleCategory.account))
+    for (kind, article_id, nature, rate, label, account, category, category_account, number,
+         count, line_label) in rows:
+        rate = normalise_rate(rate)
+        if article_id is None:
+            item = ItemRef(kind=FREE_LINE, label=line_label or "", nature=nature, vat_rate=rate)
+        else:
+            item = ItemRef(kind=ARTICLE, label=label or line_label or "", nature=nature,
+                           vat_rate=rate, own_account=account, category_label=category,
+                           category_account=category_account)
+        found.resolve(_role_compute(plan, kind, item),
+                      ARTICLES if article_id is not None else RATES,
+                      _document_where(number, count))
+
+
+def _check_charges(session, plan, selection, found: _Collector):
+    rows = session.execute(
+        select(Invoice.kind, InvoiceCharge.charge_id, InvoiceCharge.vat_rate, Charge.account,
+               func.min(InvoiceCharge.label), func.min(Invoice.number),
+               func.count(func.distinct(Invoice.id)))
+        .join(InvoiceCharge, and_(InvoiceCharge.client_id == Invoice.client_id,
+                                  InvoiceCharge.invoice_id == Invoice.id))
+        .outerjoin(Charge, Charge.id == InvoiceCharge.charge_id)
+        .where(*document_criteria(selection))
+        .group_by(Invoice.kind, InvoiceCharge.charge_id, InvoiceCharge.vat_rate, Charge.account))
+    for kind, _charge_id, rate, account, label, number, count in rows:
+        item = ItemRef(kind=CHARGE, label=label or "", nature=SERVICES,
+                       vat_rate=normalise_rate(rate), own_account=account)
+        found.resolve(_role_compute(plan, kind, item), CHARGES, _document_where(number, count))
+
+
+def _check_customers(session, plan, selection, found: _Collector):
+    catalogue = load_catalogue(session, selection.client_id)
+    taken = set(catalogue.taken_codes)
+    contact_ids = set(session.scalars(select(Invoice.contact_id).distinct()
+                                      .where(*document_criteria(selection))))
+    contact_ids |= set(session.scalars(select(Payment.contact_id).distinct()
+                                       .where(*payment_criteria(selection))))
+    for contact_id in sorted(contact_ids):
+        party = catalogue.parties[contact_id]
+        try:
+            answer = resolver.customer_account(plan, party.name, party.auxiliary_code, taken)
+        except ResolutionError as error:
+            found.add(error.translate(found.gettext), _section_of(error, CONTACTS))
+        else:
+            if answer.derived:
+                taken.add(answer.auxiliary)
+
+
+def _check_payments(session, plan, selection, found: _Collector):
+    rows = session.execute(select(Payment.payment_mode, func.min(Payment.date))
+                           .where(*payment_criteria(selection))
+                           .group_by(Payment.payment_mode))
+    for mode, first_date in rows:
+        found.resolve(lambda mode=mode: resolver.payment_account(plan, mode), MODES,
+                      {"msgid": FIRST_PAYMENT,
+                       "params": {"date": first_date.strftime("%d/%m/%Y")}})
+
+
+def plan_labels(session, client) -> dict:
+    """Padded account number → label of the client's plan ({} without plan)."""
+    plan_row = client_plan(session, client.id)
+    return account_labels(session, plan_row) if plan_row is not None else {}

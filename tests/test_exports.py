@@ -1,0 +1,344 @@
+"""Accounting exports end to end (app/exports, app/views/exports.py, the CLI):
+the check before export, the preview, exports that carry each document once,
+batches downloaded again identically, bulk exports, isolation on every route,
+and all-or-nothing when something is wrong."""
+import datetime as dt
+import hashlib
+import io
+import zipfile
+from decimal import Decimal as D
+
+import pytest
+from sqlalchemy import func, select, text as sql
+
+from app.exports.batches import ExportBlocked, ExportRequest, batch_file, run_export
+from app.extensions import db
+from app.invoicing import documents as docs
+from app.models import (
+    AccountingPlan, Article, ArticleCategory, Charge, Client, Contact, Invoice,
+)
+from app.models.exports import (
+    ExportBatch, ExportBatchDocument, ExportBatchPayment, ExportFileChunk,
+)
+from app.plans.copying import apply_plan
+from conftest import Browser, update_client
+from fec_checker import check_fec
+
+TODAY = dt.date(2026, 11, 20)
+YEAR = {"start": "2026-01-01", "end": "2026-12-31"}
+
+
+def _line(label="Prestation", price="100.00", rate="20", nature="services", quantity="1",
+          article=None):
+    return docs.LineInput(label=label, quantity=D(quantity), unit_price_ht=D(price),
+                          vat_rate=D(rate), nature=nature,
+                          article_id=article.id if article is not None else None)
+
+
+def _issue(client, contact, *lines, day, kind="invoice", **extra):
+    document = docs.save_draft(db.session, client, docs.DraftInput(
+        kind=kind, contact_id=contact.id, lines=list(lines), issue_date=day, **extra))
+    docs.issue(db.session, client, document, TODAY)
+    db.session.flush()
+    return document
+
+
+def _pay(client, contact, amount, day, mode, *allocations):
+    return docs.record_payment(db.session, client, docs.PaymentInput(
+        contact_id=contact.id, date=day, amount=D(amount), payment_mode=mode,
+        allocations=[docs.AllocationInput(invoice_id=document.id, amount=D(part))
+                     for document, part in allocations]), TODAY)
+
+
+def seed_documents(client_id, start_day=dt.date(2026, 3, 2)):
+    """An invoice with two rates and a fee, paid by transfer; a credit note on a
+    second invoice; a deposit and the final invoice that deducts it, paid by cheque."""
+    client = db.session.get(Client, client_id)
+    client.multi_vat = True
+    category = ArticleCategory(client_id=client.id, name="Créations", account="701")
+    article = Article(client_id=client.id, label="Robe sur mesure", nature="goods",
+                      vat_rate=D("20"), unit_price_ht=D("300"), category=category)
+    fee = Charge(client_id=client.id, kind="fee", label="Port", amount=D("12.50"),
+                 vat_rate=D("20"), account="7085")
+    martin = Contact(client_id=client.id, name="Boutique Martin", is_company=True,
+                     auxiliary_account="CMARTIN")
+    durand = Contact(client_id=client.id, name="Durand", first_name="Léa", is_company=False)
+    db.session.add_all([category, article, fee, martin, durand])
+    db.session.flush()
+    day = start_day
+    invoice = _issue(client, martin, _line(article=article, price="300.00", nature="goods"),
+                     _line("Livre", "40.00", "5.5", "goods"), day=day,
+                     charges=[docs.ChargeInput(charge_id=fee.id)])
+    _pay(client, martin, invoice.total_ttc, day + dt.timedelta(days=10), "Virement",
+         (invoice, invoice.total_ttc))
+    second = _issue(client, durand, _line(price="200.00"), day=day + dt.timedelta(days=3))
+    _issue(client, durand, _line(price="50.00"), kind="credit_note",
+           corrects_invoice_id=second.id, day=day + dt.timedelta(days=5))
+    deposit = _issue(client, martin, _line("Acompte 30 %", "90.00"), kind="deposit",
+                     day=day + dt.timedelta(days=6))
+    _pay(client, martin, deposit.total_ttc, day + dt.timedelta(days=7), "Chèque",
+         (deposit, deposit.total_ttc))
+    final = _issue(client, martin, _line("Solde du chantier", "300.00"),
+                   day=day + dt.timedelta(days=20), deposit_ids=[deposit.id])
+    db.session.commit()
+    return {"invoice": invoice.id, "second": second.id, "deposit": deposit.id,
+            "final": final.id}
+
+
+@pytest.fixture
+def exports(app, world):
+    """a1 (dossier A001) and b1 (B001) have the PCG applied and documents; a2 has
+    neither dossier number nor plan."""
+    with app.app_context():
+        pcg = db.session.scalars(select(AccountingPlan).where(AccountingPlan.code == "pcg")).one()
+        for client_id in (world.a1, world.b1):
+            apply_plan(db.session, pcg, db.session.get(Client, client_id))
+        db.session.commit()
+        ids = {"a1": seed_documents(world.a1), "b1": seed_documents(world.b1)}
+        db.session.remove()
+    return ids
+
+
+def _batches(app, client_id):
+    with app.app_context():
+        return db.session.scalars(select(ExportBatch).where(ExportBatch.client_id == client_id)
+                                  .order_by(ExportBatch.number)).all()
+
+
+def _counts(app):
+    with app.app_context():
+        return tuple(db.session.scalar(select(func.count()).select_from(model))
+                     for model in (ExportBatch, ExportBatchDocument, ExportBatchPayment,
+                                   ExportFileChunk))
+
+
+def _export(browser, client_id, **options):
+    data = {**YEAR, "format": "fec", "separator": "tab", "encoding": "utf-8", **options}
+    return browser.post(f"/exports/client/{client_id}/exporter", data=data,
+                        csrf_from=f"/exports/client/{client_id}/")
+
+
+def test_export_fec_then_download_it_again_identically(app, world, exports):
+    browser = Browser(app, "collab_a")
+    response = _export(browser, world.a1)
+    assert response.status_code == 302, response.text[:500]
+    (batch,) = _batches(app, world.a1)
+    assert (batch.number, batch.status, batch.document_count, batch.payment_count) == \
+        (1, "done", 5, 2)
+    assert batch.entry_count == 7 and batch.file_name == "732829320FEC20261231.txt"
+    first = browser.get(f"/exports/lot/{batch.id}/telecharger")
+    assert first.status_code == 200
+    assert hashlib.sha256(first.data).hexdigest() == batch.sha256
+    rows = check_fec(first.data)
+    assert len(rows) == batch.line_count
+    again = browser.get(f"/exports/lot/{batch.id}/telecharger")
+    assert again.data == first.data
+    # The customer account carries every document's TTC, less credit notes and deposits deducted.
+    with app.app_context():
+        issued = db.session.scalars(select(Invoice).where(Invoice.client_id == world.a1)).all()
+        expected = sum((doc.total_ttc - doc.deposits_ttc) * (-1 if doc.kind == "credit_note" else 1)
+                       for doc in issued)
+    customer = [row for row in rows if row["CompteNum"].startswith("411")
+                and row["JournalCode"] == "VE"]
+    assert sum(row["Debit"] - row["Credit"] for row in customer) == expected
+    # Lettering: the paid invoice and its transfer share a code and a date.
+    lettered = {row["PieceRef"]: row["EcritureLet"] for row in rows if row["EcritureLet"]}
+    assert len(set(lettered.values())) >= 1
+
+
+def test_a_second_export_carries_only_what_is_new(app, world, exports):
+    browser = Browser(app, "collab_a")
+    _export(browser, world.a1)
+    response = _export(browser, world.a1)
+    page = browser.get(response.headers["Location"]).text
+    assert "Rien à exporter sur cette période" in page
+    assert len(_batches(app, world.a1)) == 1
+    with app.app_context():
+        client = db.session.get(Client, world.a1)
+        contact = db.session.scalars(select(Contact).where(Contact.client_id == client.id)).first()
+        _issue(client, contact, _line(price="10.00"), day=dt.date(2026, 11, 19))
+        db.session.commit()
+    _export(browser, world.a1)
+    first, second = _batches(app, world.a1)
+    assert (second.number, second.document_count, second.payment_count) == (2, 1, 0)
+    # Entry numbers go on from the first batch.
+    assert second.numbering["VE"] == first.numbering["VE"] + 1
+    # Asked explicitly, the exported documents are included again.
+    _export(browser, world.a1, include_exported="1")
+    third = _batches(app, world.a1)[-1]
+    assert (third.document_count, third.payment_count, third.include_exported) == (6, 2, True)
+
+
+def test_no_export_without_a_dossier_number_and_nothing_is_written(app, world, exports):
+    update_client(app, world.a1, dossier_code=None)
+    before = _counts(app)
+    browser = Browser(app, "collab_a")
+    sheet = browser.get(f"/exports/client/{world.a1}/").text
+    assert "Aucun numéro de dossier" in sheet and "bloqué" in sheet
+    response = _export(browser, world.a1)
+    page = browser.get(response.headers["Location"]).text
+    assert "Export refusé" in page and "Aucun numéro de dossier" in page
+    assert _counts(app) == before
+
+
+def test_a_missing_account_blocks_and_says_where(app, world, exports):
+    with app.app_context():
+        plan = db.session.scalars(select(AccountingPlan)
+                                  .where(AccountingPlan.client_id == world.a1)).one()
+        plan.bank_account = None
+        for mode in plan.payment_modes:
+            if mode.label == "Chèque":
+                mode.account = None
+        db.session.commit()
+    browser = Browser(app, "collab_a")
+    page = browser.get(f"/exports/client/{world.a1}/").text
+    assert "Chèque" in page and "Modes de paiement" in page
+    before = _counts(app)
+    _export(browser, world.a1)
+    assert _counts(app) == before
+
+
+def test_an_unbalanced_entry_stops_the_export_and_nothing_is_written(app, world, exports):
+    with app.app_context():
+        # A stored TTC that does not match its lines (only possible by hand in SQL).
+        db.session.execute(sql("UPDATE invoice SET total_ttc = total_ttc + 1, "
+                               "total_ht = total_ht + 1 WHERE id = :id"),
+                           {"id": exports["a1"]["second"]})
+        db.session.commit()
+        client = db.session.get(Client, world.a1)
+        with pytest.raises(ExportBlocked) as blocked:
+            run_export(db.session, client, ExportRequest(world.a1, dt.date(2026, 1, 1),
+                                                         dt.date(2026, 12, 31)),
+                       user_id=None, user_name="test", gettext=lambda m, **p: m % p if p else m)
+        db.session.rollback()
+        assert "n'est pas équilibrée" in blocked.value.blockers[0].message
+    assert _counts(app) == (0, 0, 0, 0)
+
+
+def test_preview_shows_the_journal_with_provenance_and_writes_nothing(app, world, exports):
+    browser = Browser(app, "collab_a")
+    page = browser.get(f"/exports/client/{world.a1}/apercu?start=2026-01-01&end=2026-12-31").text
+    assert "Aperçu des écritures" in page
+    assert "VE000001" in page and "41100000" in page and "CMARTIN" in page
+    assert "compte de la catégorie « Créations »" in page   # why the dress goes to 701
+    assert "70100000" in page
+    assert _counts(app) == (0, 0, 0, 0)
+
+
+def test_isacompta_and_xlsx_exports(app, world, exports):
+    browser = Browser(app, "collab_a")
+    _export(browser, world.a1, format="isacompta")
+    (batch,) = _batches(app, world.a1)
+    data = browser.get(f"/exports/lot/{batch.id}/telecharger").data
+    lines = data.decode("iso-8859-15").splitlines()
+    assert len(lines) == batch.line_count
+    assert all(len(line.split(";")) == 13 for line in lines)
+    _export(browser, world.a1, format="xlsx", include_exported="1")
+    xlsx = _batches(app, world.a1)[-1]
+    from openpyxl import load_workbook
+    sheet = load_workbook(io.BytesIO(browser.get(f"/exports/lot/{xlsx.id}/telecharger").data),
+                          read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == xlsx.line_count + 1 and "Provenance" in rows[0]
+
+
+def test_progress_page_for_long_exports(app, world, exports):
+    app.config["EXPORT_PROGRESS_THRESHOLD"] = 0
+    try:
+        browser = Browser(app, "collab_a")
+        response = _export(browser, world.a1)
+        page = response.get_data(as_text=True)
+    finally:
+        app.config.pop("EXPORT_PROGRESS_THRESHOLD")
+    assert "passerelleExportProgress(7, 7)" in page
+    (batch,) = _batches(app, world.a1)
+    assert f"/exports/lot/{batch.id}/telecharger" in page
+
+
+def test_bulk_export_reports_blocked_clients_and_zips_the_others(app, world, exports):
+    browser = Browser(app, "owner_a")
+    form = browser.get(f"/exports/multiple?ids={world.a1},{world.a2}")
+    assert form.status_code == 200 and "Alpha Deux SAS" in form.text
+    response = browser.post("/exports/multiple", data=dict(
+        YEAR, ids=f"{world.a1},{world.a2}", format="isacompta"), csrf_from="/clientview/list/")
+    assert response.status_code == 200
+    assert "1 client(s) exporté(s), 1 bloqué(s)" in response.text
+    assert "Aucun numéro de dossier" in response.text
+    (batch,) = _batches(app, world.a1)
+    archive = zipfile.ZipFile(io.BytesIO(browser.get(f"/exports/zip?lots={batch.id}").data))
+    names = archive.namelist()
+    assert "rapport.txt" in names and any(name.startswith("A001/") for name in names)
+
+
+def test_another_cabinets_exports_answer_404_on_every_route(app, world, exports):
+    owner_b = Browser(app, "owner_b")
+    _export(owner_b, world.b1)
+    (foreign,) = _batches(app, world.b1)
+    browser = Browser(app, "owner_a")
+    token = browser.csrf("/clientview/list/")
+    for path in (f"/exports/client/{world.b1}/", f"/exports/client/{world.b1}/apercu",
+                 f"/exports/lot/{foreign.id}/telecharger", f"/exports/zip?lots={foreign.id}",
+                 f"/exports/multiple?ids={world.b1}"):
+        assert browser.get(path).status_code == 404, path
+    for path, data in ((f"/exports/client/{world.b1}/exporter", YEAR),
+                       ("/exports/multiple", dict(YEAR, ids=str(world.b1)))):
+        assert browser.post(path, data=dict(data, csrf_token=token)).status_code == 404, path
+    assert len(_batches(app, world.b1)) == 1
+
+
+def test_restricted_collaborator_exports_only_assigned_clients(app, world, exports):
+    update_client(app, world.a2, dossier_code="A002")
+    browser = Browser(app, "restricted_a")
+    assert browser.get(f"/exports/client/{world.a1}/").status_code == 200
+    assert browser.get(f"/exports/client/{world.a2}/").status_code == 404
+    token = browser.csrf("/clientview/list/")
+    response = browser.post("/exports/multiple", data=dict(
+        YEAR, ids=f"{world.a1},{world.a2}", csrf_token=token))
+    assert response.status_code == 404
+    assert _batches(app, world.a1) == [] and _batches(app, world.a2) == []
+
+
+def test_the_client_user_cannot_export(app, world, exports):
+    browser = Browser(app, "client_a1")
+    response = browser.get(f"/exports/client/{world.a1}/")
+    assert response.status_code in (302, 403, 404)
+    assert _batches(app, world.a1) == []
+
+
+def test_cli_exports_and_fails_in_french_when_blocked(app, world, exports, tmp_path):
+    runner = app.test_cli_runner()
+    output = tmp_path / "a1.txt"
+    result = runner.invoke(args=["export-entries", "--client", "A001", "--start", "2026-01-01",
+                                 "--end", "2026-12-31", "--format", "fec",
+                                 "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    rows = check_fec(output.read_bytes())
+    (batch,) = _batches(app, world.a1)
+    assert len(rows) == batch.line_count
+    assert hashlib.sha256(output.read_bytes()).hexdigest() == batch.sha256
+    again = runner.invoke(args=["export-entries", "--client", "A001", "--start", "2026-01-01",
+                                "--end", "2026-12-31", "--output", str(tmp_path / "b.txt")])
+    assert again.exit_code != 0 and "Rien à exporter" in again.output
+    assert not (tmp_path / "b.txt").exists()
+    update_client(app, world.a1, dossier_code="A001")
+    with app.app_context():
+        plan = db.session.scalars(select(AccountingPlan)
+                                  .where(AccountingPlan.client_id == world.a1)).one()
+        plan.sales_journal = None
+        db.session.commit()
+    blocked = runner.invoke(args=["export-entries", "--client", "A001", "--start", "2026-01-01",
+                                  "--end", "2026-12-31", "--include-exported",
+                                  "--output", str(tmp_path / "c.txt")])
+    assert blocked.exit_code != 0 and "Aucun journal des ventes" in blocked.output
+    unknown = runner.invoke(args=["export-entries", "--client", "ZZZ", "--start", "2026-01-01",
+                                  "--end", "2026-12-31", "--output", str(tmp_path / "d.txt")])
+    assert unknown.exit_code != 0 and "Aucun client avec le numéro de dossier" in unknown.output
+
+
+def test_client_list_and_sheet_show_ready_or_blocked_and_last_export(app, world, exports):
+    browser = Browser(app, "collab_a")
+    _export(browser, world.a1)
+    sheet = browser.get(f"/clients/{world.a1}/?onglet=comptabilite").text
+    assert "Export comptable" in sheet and "Dernier export" in sheet
+    blocked = browser.get(f"/clients/{world.a2}/?onglet=comptabilite").text
+    assert "Aucun numéro de dossier" in blocked
