@@ -77,16 +77,18 @@ def _complete_with_used_accounts(session, plan, client_id):
 
 
 def seed_plans(session, cabinets, clients_by_cabinet, always=()):
-    """Templates per demo cabinet, and a plan for each client with a dossier number
-    (and for those in `always`)."""
+    """Templates per demo cabinet, and a plan for each client with a dossier number,
+    for those in `always`, and for every other client but one in four: a firm
+    applies a plan when it takes a client on, before it knows the dossier number,
+    so the demo shows exports blocked by the number alone as well as by the plan."""
     sync_default_plans(session)  # idempotent; a fresh database may not have them yet
     pcg = session.scalars(select(AccountingPlan).where(AccountingPlan.code == "pcg")).one()
     counts = Counter()
     for number, clients in sorted(clients_by_cabinet.items()):
         templates = _templates(session, pcg, cabinets[number].id, TEMPLATES[number])
         counts["templates"] += len(templates)
-        for client in clients:
-            if not client.dossier_code and client not in always:
+        for position, client in enumerate(clients):
+            if not client.dossier_code and client not in always and position % 4 == 0:
                 continue
             kind = KIND_OF_TRADE.get(trade_of(client.name), LIBERAL)
             plan = apply_plan(session, templates.get(kind) or next(iter(templates.values())),

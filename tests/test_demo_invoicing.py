@@ -336,6 +336,43 @@ def test_demo_clients_with_a_dossier_have_a_plan_where_every_account_resolves(se
     assert checked > 300
 
 
+def test_demo_clients_with_a_plan_and_a_dossier_export_cleanly(session, demo):
+    """The demo is exportable as it stands: nothing blocks a client that has its
+    plan and its dossier number, and every entry of the year balances (the
+    generator checks each one) and passes the independent FEC checker."""
+    import datetime as dt
+    import io
+
+    from app.accounting.fec import write_fec
+    from app.exports.batches import client_entries
+    from app.exports.checks import export_blockers
+    from app.exports.reading import Selection
+    from app.models import AccountingPlan, Client
+    from fec_checker import check_fec
+
+    gettext = lambda msgid, **params: msgid % params if params else msgid  # noqa: E731
+    ready = session.scalars(select(Client).join(
+        AccountingPlan, AccountingPlan.client_id == Client.id)
+        .where(Client.dossier_code.is_not(None))).all()
+    without_dossier = session.scalars(select(Client).join(
+        AccountingPlan, AccountingPlan.client_id == Client.id)
+        .where(Client.dossier_code.is_(None))).all()
+    assert ready and without_dossier
+    for client in ready:
+        assert export_blockers(session, client, gettext) == [], client.name
+    lines = 0
+    for client in ready[:5]:
+        _generator, entries = client_entries(
+            session, client, Selection(client.id, dt.date(2000, 1, 1), dt.date(2100, 1, 1)),
+            gettext=gettext)
+        out = io.BytesIO()
+        write_fec(entries, out, valid_date=TODAY)
+        lines += len(check_fec(out.getvalue()))
+    assert lines > 500
+    blockers = export_blockers(session, without_dossier[0], gettext)
+    assert [blocker.section for blocker in blockers] == ["dossier"]
+
+
 def test_the_cli_reloads_the_same_demo_and_if_empty_leaves_it_alone(app, demo):
     """seed-demo with the same seed and date gives the same documents and amounts;
     --if-empty then leaves the database as it is."""

@@ -342,3 +342,23 @@ def test_client_list_and_sheet_show_ready_or_blocked_and_last_export(app, world,
     assert "Export comptable" in sheet and "Dernier export" in sheet
     blocked = browser.get(f"/clients/{world.a2}/?onglet=comptabilite").text
     assert "Aucun numéro de dossier" in blocked
+    listing = browser.get("/clientview/list/").text
+    rows = {row.split('data-id="')[1].split('"')[0]: row
+            for row in listing.split("<tr ")[1:] if 'data-id="' in row}
+    assert "label-success" in rows[str(world.a1)] and ">prêt<" in rows[str(world.a1)]
+    assert ">bloqué<" in rows[str(world.a2)]
+    assert "numéro de dossier manquant, aucun plan comptable" in rows[str(world.a2)]
+
+
+def test_an_exported_payment_can_no_longer_be_deleted(app, world, exports):
+    _export(Browser(app, "collab_a"), world.a1)
+    with app.app_context():
+        payment_id = db.session.scalar(select(ExportBatchPayment.payment_id)
+                                       .where(ExportBatchPayment.client_id == world.a1))
+    user = Browser(app, "client_a1")
+    response = user.post(f"/espace/reglements/delete/{payment_id}",
+                         csrf_from="/espace/reglements/list/", follow_redirects=True)
+    assert "a été exporté en comptabilité (export n° 1)" in response.text
+    with app.app_context():
+        from app.models import Payment
+        assert db.session.get(Payment, payment_id) is not None

@@ -29,6 +29,8 @@ COLUMNS = {
     "collaborators": (N_("Collaborateurs"), None),
     "created_at": (N_("Créé le"), Client.created_at),
     "last_login_at": (N_("Dernière connexion"), Client.last_login_at),
+    "export_status": (N_("Export"), None),
+    "last_export": (N_("Dernier export"), None),
 }
 DEFAULT_COLUMNS = list(COLUMNS)
 PAGE_SIZES = (25, 50, 100)

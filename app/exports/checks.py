@@ -24,11 +24,10 @@ from app.accounting.resolver import (
     ARTICLE, CHARGE, FREE_LINE, SERVICES, ItemRef, ResolutionError,
 )
 from app.exports.reading import (
-    Selection, account_labels, client_plan, document_criteria, load_catalogue,
-    payment_criteria,
+    Selection, client_plan, document_criteria, load_catalogue, payment_criteria,
 )
 from app.messages import N_
-from app.models import Article, ArticleCategory, Charge, Invoice, InvoiceCharge, InvoiceLine, Payment
+from app.models import AccountingPlan, Article, ArticleCategory, Charge, Invoice, InvoiceCharge, InvoiceLine, Payment
 from app.plans.resolution import normalise_rate, plan_for_resolver
 
 # Sections of the product where a blocker is fixed.
@@ -228,7 +227,36 @@ def _check_payments(session, plan, selection, found: _Collector):
                        "params": {"date": first_date.strftime("%d/%m/%Y")}})
 
 
-def plan_labels(session, client) -> dict:
-    """Padded account number → label of the client's plan ({} without plan)."""
-    plan_row = client_plan(session, client.id)
-    return account_labels(session, plan_row) if plan_row is not None else {}
+# The client list: a quick verdict for a whole page -----------------------------------
+
+QUICK_NO_DOSSIER = N_("numéro de dossier manquant")
+QUICK_NO_PLAN = N_("aucun plan comptable")
+QUICK_JOURNALS = N_("journaux du plan incomplets")
+# Settings every export needs, whatever the documents.
+REQUIRED_SETTINGS = ("sales_journal", "customer_account", "auxiliary_root")
+
+
+def quick_readiness(session, clients) -> dict:
+    """client id → list of reasons (French msgids) that block every export of
+    the client, for a page of the client list in one query: dossier number,
+    plan, and the journal settings any entry needs. The sheet's « Contrôle
+    avant export » then checks every document, article and customer."""
+    clients = list(clients)
+    if not clients:
+        return {}
+    plans = {row.client_id: row for row in session.execute(
+        select(AccountingPlan.client_id, AccountingPlan.sales_journal,
+               AccountingPlan.customer_account, AccountingPlan.auxiliary_root)
+        .where(AccountingPlan.client_id.in_([client.id for client in clients])))}
+    verdicts = {}
+    for client in clients:
+        reasons = []
+        if not (client.dossier_code or "").strip():
+            reasons.append(QUICK_NO_DOSSIER)
+        plan = plans.get(client.id)
+        if plan is None:
+            reasons.append(QUICK_NO_PLAN)
+        elif any(not (getattr(plan, name) or "").strip() for name in REQUIRED_SETTINGS):
+            reasons.append(QUICK_JOURNALS)
+        verdicts[client.id] = reasons
+    return verdicts

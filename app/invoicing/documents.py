@@ -466,7 +466,20 @@ def unallocated(payment: Payment) -> Decimal:
 
 
 def delete_payment(session, payment: Payment) -> None:
-    """A payment recorded by mistake is removed; the documents owe again what it paid."""
+    """A payment recorded by mistake is removed; the documents owe again what it paid.
+    Once exported to the accounting software it stays: the entry exists there."""
+    from app.models.exports import ExportBatch, ExportBatchPayment
+
+    exported = session.scalar(
+        select(func.min(ExportBatch.number)).join(
+            ExportBatchPayment, (ExportBatchPayment.client_id == ExportBatch.client_id)
+            & (ExportBatchPayment.batch_id == ExportBatch.id))
+        .where(ExportBatchPayment.client_id == payment.client_id,
+               ExportBatchPayment.payment_id == payment.id))
+    if exported is not None:
+        raise DocumentError(N_("Ce règlement a été exporté en comptabilité (export n° "
+                               "%(number)d) : il ne peut plus être supprimé. Enregistrez la "
+                               "correction dans le logiciel comptable."), number=exported)
     for allocation in payment.allocations:
         document = _one_of_client(session, Invoice, payment.client_id, allocation.invoice_id,
                                   lock=True)

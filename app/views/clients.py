@@ -114,6 +114,21 @@ def _active_filters(query, args, staff_by_id):
     return chips
 
 
+def export_columns(clients, columns):
+    """« Export » (prêt / bloqué, and why) and « Dernier export » of a page, in
+    two queries, only when those columns are shown."""
+    from app.exports.batches import last_exports
+    from app.exports.checks import quick_readiness
+
+    ids = [client.id for client in clients]
+    return {
+        "export_reasons": {client_id: ", ".join(gettext(reason) for reason in reasons)
+                           for client_id, reasons in quick_readiness(db.session, clients).items()}
+        if "export_status" in columns else {},
+        "last_exports": last_exports(db.session, ids) if "last_export" in columns else {},
+    }
+
+
 def _as_list(items):
     """FAB passes one record for a row action and a list for a selection."""
     return items if isinstance(items, list) else [items]
@@ -228,6 +243,7 @@ class ClientView(UniqueDossierCode, TenantModelView):
             columns=[(key, gettext(COLUMNS[key][0]), COLUMNS[key][1] is not None)
                      for key in prefs["columns"]],
             pinned=pinned_client_ids(db.session, g.user.id),
+            **export_columns(clients, prefs["columns"]),
             can_edit=self._can("can_edit"), can_add=self._can("can_add"),
             can_delete=self._can("can_delete"), can_manage_access=self._can("can_manage_access"),
             can_export=self.appbuilder.sm.has_access("can_export", "ExportView"),

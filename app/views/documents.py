@@ -514,7 +514,12 @@ class PaymentView(SpaceModelView):
             Payment.id == pk, Payment.client_id == g.space.client_id)).first()
         if payment is None:
             abort(404)
-        docs.delete_payment(db.session, payment)
+        try:
+            docs.delete_payment(db.session, payment)
+        except docs.DocumentError as error:
+            db.session.rollback()
+            flash(error.translate(gettext), "danger")
+            return redirect(url_for(".list"))
         db.session.commit()
         flash(gettext("Règlement supprimé : les documents qu'il réglait sont de nouveau dus."),
               "success")
