@@ -74,6 +74,8 @@ FAB_API_SWAGGER_UI = env_bool("FAB_API_SWAGGER_UI", True)
 FAB_API_MAX_PAGE_SIZE = env_int("FAB_API_MAX_PAGE_SIZE", 100)
 # Largest page a list screen may show (psize_<View>=…); anything above is refused.
 MAX_PAGE_SIZE = env_int("MAX_PAGE_SIZE", 500)
+# Above this many documents and payments, an accounting export streams a progress page.
+EXPORT_PROGRESS_THRESHOLD = env_int("EXPORT_PROGRESS_THRESHOLD", 5000)
 
 # Language: French first, English available.
 BABEL_DEFAULT_LOCALE = env_str("BABEL_DEFAULT_LOCALE", "fr")

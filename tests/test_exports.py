@@ -243,13 +243,14 @@ def test_isacompta_and_xlsx_exports(app, world, exports):
 
 
 def test_progress_page_for_long_exports(app, world, exports):
+    threshold = app.config["EXPORT_PROGRESS_THRESHOLD"]
     app.config["EXPORT_PROGRESS_THRESHOLD"] = 0
     try:
         browser = Browser(app, "collab_a")
         response = _export(browser, world.a1)
         page = response.get_data(as_text=True)
     finally:
-        app.config.pop("EXPORT_PROGRESS_THRESHOLD")
+        app.config["EXPORT_PROGRESS_THRESHOLD"] = threshold
     assert "passerelleExportProgress(7, 7)" in page
     (batch,) = _batches(app, world.a1)
     assert f"/exports/lot/{batch.id}/telecharger" in page

@@ -59,8 +59,9 @@ def test_stored_totals_are_consistent(space, document_lines):
         db.session.flush()
         stored = db.session.get(Invoice, document.id)
         assert stored.total_ttc == stored.total_ht + stored.total_vat
+        # In line order: zipped with the lines below (PostgreSQL returns rows in any order).
         line_totals = db.session.scalars(select(InvoiceLine.total_ht).where(
-            InvoiceLine.invoice_id == document.id)).all()
+            InvoiceLine.invoice_id == document.id).order_by(InvoiceLine.position)).all()
         assert stored.total_ht == sum(line_totals, D("0"))
         # VAT per rate on the sum of the lines of that rate, half-up to the cent.
         bases = {}
