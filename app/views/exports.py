@@ -287,20 +287,24 @@ class ExportView(BaseView):
                 db.session.rollback()
                 results.append({"client": db.session.get(Client, client.id), "batch": None,
                                 "message": blocked.translate(gettext),
+                                "nothing": not blocked.blockers,
                                 "blockers": blocker_rows(client, blocked.blockers)})
             except TranslatableError as error:
                 db.session.rollback()
                 results.append({"client": db.session.get(Client, client.id), "batch": None,
-                                "message": error.translate(gettext), "blockers": []})
+                                "message": error.translate(gettext), "nothing": False,
+                                "blockers": []})
             else:
                 db.session.commit()
                 results.append({"client": client, "batch": batch, "message": "",
                                 "blockers": []})
         batch_ids = [row["batch"].id for row in results if row["batch"] is not None]
+        blocked = sum(1 for row in results if row["batch"] is None and not row.get("nothing"))
         return self.render_template(
             "passerelle/exports/many.html", title=gettext("Export de plusieurs clients"),
             results=results, batch_ids=",".join(map(str, batch_ids)),
-            exported=len(batch_ids), blocked=len(results) - len(batch_ids))
+            exported=len(batch_ids), blocked=blocked,
+            up_to_date=len(results) - len(batch_ids) - blocked)
 
     @expose("/zip")
     @has_access
