@@ -11,6 +11,7 @@ from app.models.invoicing import (
     InvoiceDeposit, InvoiceLine, Payment, PaymentAllocation,
 )
 from app.models.exports import ExportBatch, ExportBatchDocument, ExportBatchPayment, ExportFileChunk
+from app.models.support import SupportMessage
 from app.models.users import AppUser
 from sqlalchemy.orm import configure_mappers
 
@@ -24,4 +25,5 @@ __all__ = ["AccountingPlan", "PlanAccount", "PlanOwned", "PlanPaymentMode", "Pla
            "Cabinet", "Client", "DashboardPin", "PACKS", "User", "AppUser", "client_collaborator", "UserPreference",
            "Contact", "ArticleCategory", "Article", "Charge", "Invoice", "InvoiceLine",
            "InvoiceCharge", "InvoiceDeposit", "AccountAccess", "Payment", "PaymentAllocation", "DocumentSequence",
-           "ExportBatch", "ExportBatchDocument", "ExportBatchPayment", "ExportFileChunk"]
+           "ExportBatch", "ExportBatchDocument", "ExportBatchPayment", "ExportFileChunk",
+           "SupportMessage"]

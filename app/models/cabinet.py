@@ -3,7 +3,7 @@ import datetime as dt
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.mixins import utcnow
@@ -26,7 +26,24 @@ class Cabinet(Model):
         Integer, ForeignKey("ab_user.id", use_alter=True, name="fk_cabinet_owner_id"),
         unique=True,
     )
+    # Two logos, stored in the database so that every app server serves the same
+    # files: the one the firm's staff see in the interface, and the one its
+    # clients see in their space. Always re-encoded (app.cabinets.logos).
+    interface_logo: Mapped[Optional[bytes]] = mapped_column(LargeBinary, deferred=True)
+    interface_logo_type: Mapped[Optional[str]] = mapped_column(String(20))
+    client_logo: Mapped[Optional[bytes]] = mapped_column(LargeBinary, deferred=True)
+    client_logo_type: Mapped[Optional[str]] = mapped_column(String(20))
+    logos_updated_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    # « Supprimer le compte du cabinet »: its users can no longer log in; its data
+    # is kept until purge_after, then purged by `flask purge-cabinets`.
+    deleted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    purge_after: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
     owner = relationship("AppUser", foreign_keys=[owner_id], post_update=True)
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
     def __repr__(self):
         return self.name

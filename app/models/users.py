@@ -27,9 +27,19 @@ class AppUser(FabUser):
     )
     phone: Mapped[Optional[str]] = mapped_column(String(30))
     job_title: Mapped[Optional[str]] = mapped_column(String(100))
+    # Changed with the password: a session remembers the token it was opened
+    # with, and one holding an older token is no longer valid.
+    session_token: Mapped[Optional[str]] = mapped_column(String(64))
 
     cabinet = relationship("Cabinet", foreign_keys=[cabinet_id])
     client = relationship("Client", foreign_keys=[client_id])
+
+    def get_id(self):
+        """What Flask-Login keeps in the session: the id and, once the password
+        has been changed here, the session token (app.security.sessions)."""
+        if self.session_token:
+            return f"{self.id}.{self.session_token}"
+        return str(self.id)
 
     @property
     def full_name(self):

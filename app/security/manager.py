@@ -96,6 +96,32 @@ class PasserelleSecurityManager(SecurityManager):
                 and space_permits(permission_name, view_name, db.session)
                 and plan_permits(permission_name, view_name))
 
+    def load_user(self, pk):
+        """The user of a session: refused when the session was opened before the
+        last password change (app.security.sessions) or the cabinet was deleted."""
+        from app.security.sessions import session_is_current, split_session_id
+
+        user_id, token = split_session_id(pk)
+        if user_id is None:
+            return None
+        user = self.get_user_by_id(user_id)
+        if user is None or not user.is_active or not session_is_current(user, token):
+            return None
+        if user_is_locked_out(user):
+            return None
+        return user
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        """API tokens carry the id only: checked like a session without token."""
+        user_id, _token = split_jwt_identity(jwt_data.get("sub"))
+        user = self.get_user_by_id(user_id) if user_id is not None else None
+        if user is not None and user.is_active and not user_is_locked_out(user):
+            from flask import g
+
+            g.user = user
+            return user
+        return None
+
     def update_user_auth_stat(self, user, success=True):
         reset_scope()
         super().update_user_auth_stat(user, success)
@@ -108,6 +134,18 @@ class PasserelleSecurityManager(SecurityManager):
             if client is not None:
                 client.last_login_at = utcnow()
                 self.session.commit()
+
+
+def split_jwt_identity(identity):
+    from app.security.sessions import split_session_id
+
+    return split_session_id(identity)
+
+
+def user_is_locked_out(user) -> bool:
+    """Users of a deleted cabinet can no longer log in (their data is kept)."""
+    cabinet = getattr(user, "cabinet", None) if getattr(user, "cabinet_id", None) else None
+    return cabinet is not None and cabinet.deleted_at is not None
 
 
 __all__ = ["OwnerRuleError", "PasserelleSecurityManager"]

@@ -90,22 +90,35 @@ OWN_PLAN = [
     (_exact("MyAccountingPlan"), _exact("menu_access")),
 ]
 
+# « Votre compte » (profile and password) and « Contacter le support »: everyone logged in.
+OWN_ACCOUNT = [
+    (_exact("AccountView"), _exact("can_profile", "can_password")),
+    (_exact("SupportView"), _exact("can_send")),
+]
+# « Réglages du cabinet »: Propriétaire and Administrateur only (the server refuses
+# the others, not only the menu). Deleting the cabinet account is the owner's alone,
+# checked in the view against Cabinet.owner_id.
+CABINET_SETTINGS = [
+    (_exact("Réglages du cabinet", "CabinetSettingsView", "CollaboratorView"),
+     "^(menu_access|can_.*)$"),
+]
 # Accounting exports of the clients the user sees (Accès restreint: its own clients).
 EXPORTS = [
     (_exact("ExportView"), _exact("can_show", "can_export")),
 ]
-FIRM_STAFF = (OWN_PROFILE + API_DOCS + CLIENTS_READ_WRITE + CLIENTS_CREATE_DELETE
+FIRM_STAFF = (OWN_PROFILE + OWN_ACCOUNT + API_DOCS + CLIENTS_READ_WRITE + CLIENTS_CREATE_DELETE
               + CLIENTS_MANAGE_ACCESS + SPACE + PLANS + EXPORTS)
 
 ROLE_PERMISSIONS = {
     ADMIN: [(".*", ".*")],
     # Propriétaire and Administrateur differ on the cabinet account itself
     # (deletion), which has no screen yet.
-    OWNER: FIRM_STAFF,
-    ADMINISTRATOR: FIRM_STAFF,
+    OWNER: FIRM_STAFF + CABINET_SETTINGS,
+    ADMINISTRATOR: FIRM_STAFF + CABINET_SETTINGS,
     COLLABORATOR: FIRM_STAFF,
-    RESTRICTED: OWN_PROFILE + API_DOCS + CLIENTS_READ_WRITE + SPACE + PLANS + EXPORTS,
-    CLIENT: OWN_PROFILE + OWN_DOSSIER_READ + SPACE + SPACE_MENU + OWN_PLAN,
+    RESTRICTED: OWN_PROFILE + OWN_ACCOUNT + API_DOCS + CLIENTS_READ_WRITE + SPACE + PLANS
+    + EXPORTS,
+    CLIENT: OWN_PROFILE + OWN_ACCOUNT + OWN_DOSSIER_READ + SPACE + SPACE_MENU + OWN_PLAN,
 }
 
 
