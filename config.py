@@ -76,6 +76,9 @@ FAB_API_MAX_PAGE_SIZE = env_int("FAB_API_MAX_PAGE_SIZE", 100)
 MAX_PAGE_SIZE = env_int("MAX_PAGE_SIZE", 500)
 # Above this many documents and payments, an accounting export streams a progress page.
 EXPORT_PROGRESS_THRESHOLD = env_int("EXPORT_PROGRESS_THRESHOLD", 5000)
+# « Contacter le support »: the phone number and address shown in the support panel.
+SUPPORT_PHONE = env_str("SUPPORT_PHONE", "01 23 45 67 89")
+SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "support@passerelle.fr")
 
 # Language: French first, English available.
 BABEL_DEFAULT_LOCALE = env_str("BABEL_DEFAULT_LOCALE", "fr")

@@ -96,6 +96,21 @@ class PasserelleSecurityManager(SecurityManager):
                 and space_permits(permission_name, view_name, db.session)
                 and plan_permits(permission_name, view_name))
 
+    def reset_password(self, userid, password):
+        """FAB's own password screens (« Réinitialiser mon mot de passe », the
+        Security menu) end the user's other sessions too, like « Votre compte »;
+        the user's own session, when it is theirs, goes on with the new token."""
+        from flask_login import current_user, login_user
+
+        from app.security.sessions import renew_session_token
+
+        super().reset_password(userid, password)
+        user = self.get_user_by_id(userid)
+        renew_session_token(user)
+        self.session.commit()
+        if getattr(current_user, "is_authenticated", False) and current_user.id == user.id:
+            login_user(user)
+
     def load_user(self, pk):
         """The user of a session: refused when the session was opened before the
         last password change (app.security.sessions) or the cabinet was deleted."""

@@ -13,6 +13,17 @@ def register_views(appbuilder):
     from app.views.exports import ExportView
 
     appbuilder.add_view_no_menu(ExportView)
+    from app.views.account import AccountView
+
+    appbuilder.add_view_no_menu(AccountView)
+    from app.views.support import SupportMessageView, SupportView
+
+    appbuilder.add_view_no_menu(SupportView)
+    # « Plateforme » holds the platform Admin's screens: no other role matches it.
+    appbuilder.add_view(SupportMessageView, "SupportMessageView",
+                        label=_l("Messages au support"), icon="fa-life-ring",
+                        category="Plateforme", category_label=_l("Plateforme"),
+                        category_icon="fa-server")
     register_space_views(appbuilder)
     register_plan_views(appbuilder)
 
