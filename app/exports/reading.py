@@ -344,10 +344,3 @@ def settlement_graph(session, client_id: int) -> SettlementGraph:
             Payment.client_id == client_id, Payment.amount - allocated >= Decimal("0.005"))):
         graph.mark_open("payment", payment_id)
     return graph
-
-
-def selected_ids(session, selection: Selection) -> tuple:
-    """The statements selecting the ids of the documents and payments of `selection`
-    (to mark them exported in one INSERT … SELECT each)."""
-    return (select(Invoice.client_id, Invoice.id).where(*document_criteria(selection)),
-            select(Payment.client_id, Payment.id).where(*payment_criteria(selection)))
