@@ -10,7 +10,6 @@ user sees, and says which ones were blocked.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import itertools
 import zipfile
 from contextlib import closing
@@ -18,7 +17,7 @@ from contextlib import closing
 from flask import Response, abort, current_app, flash, g, redirect, request, stream_with_context, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
@@ -26,7 +25,7 @@ from app.accounting.entries import Numbering, UnbalancedEntry
 from app.accounting.resolver import ResolutionError
 from app.exports import checks
 from app.exports.batches import (
-    ENCODINGS, SEPARATORS, ExportBlocked, ExportRequest, _numbering_start, batch_file,
+    ExportBlocked, ExportRequest, _numbering_start, batch_file,
     client_entries, content_type, run_export,
 )
 from app.exports.reading import Selection, client_plan, count_selection
