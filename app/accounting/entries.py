@@ -232,6 +232,8 @@ class EntryGenerator:
         self._payments: dict = {}
         self._document_labels = {kind: gettext(label) for kind, label in DOCUMENT_LABELS.items()}
         self._payment_label = gettext(PAYMENT_LABEL)
+        # Translated once: a gettext call per entry costs more than the rest of the label.
+        self._entry_label = gettext(ENTRY_LABEL)
         self._customer_label = self._label_of(plan.settings.customer_account) \
             or gettext(CUSTOMER_LABEL)
         self._sales_journal = (plan.settings.sales_journal or "").strip()
@@ -350,8 +352,9 @@ class EntryGenerator:
         """The entry of an issued invoice, credit note or deposit invoice."""
         if not self._sales_journal:
             raise ResolutionError(NO_SALES_JOURNAL)
-        label = self.gettext(ENTRY_LABEL, document=self._document_labels[document.kind],
-                             number=document.number, party=document.party.name).strip()
+        label = (self._entry_label % {"document": self._document_labels[document.kind],
+                                      "number": document.number,
+                                      "party": document.party.name}).strip()
         sign = -1 if document.kind == CREDIT_NOTE else 1
         sides: dict = {}
         self._post_lines(sides, document.kind, document.lines, label, sign)
@@ -383,8 +386,9 @@ class EntryGenerator:
         general, auxiliary, customer_why = self.customer(payment.party)
         piece = payment.reference.strip() if payment.reference else ""
         piece = piece or f"REG{payment.id}"
-        label = self.gettext(ENTRY_LABEL, document=self._payment_label,
-                             number=(payment.mode or ""), party=payment.party.name).strip()
+        label = (self._entry_label % {"document": self._payment_label,
+                                      "number": payment.mode or "",
+                                      "party": payment.party.name}).strip()
         label = " ".join(label.split())
         lines = (
             _line(account, account_label, label, -payment.amount, provenance=why),

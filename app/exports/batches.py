@@ -345,11 +345,15 @@ def _valid_siren(siren) -> bool:
 def _keep_derived_codes(session, client_id: int, codes: dict) -> None:
     """Stores the auxiliary codes derived for contacts that had none, so that
     they are kept (and versioned with the accounting settings' history)."""
-    for contact_id, code in codes.items():
-        contact = session.get(Contact, contact_id)
-        if contact is not None and contact.client_id == client_id \
-                and not contact.auxiliary_account:
-            contact.auxiliary_account = code
+    if not codes:
+        return
+    contacts = session.scalars(select(Contact).where(
+        Contact.client_id == client_id, Contact.id.in_(list(codes)))).all()
+    # One flush at the end, not one per contact (each get() would flush the last change).
+    with session.no_autoflush:
+        for contact in contacts:
+            if not contact.auxiliary_account:
+                contact.auxiliary_account = codes[contact.id]
 
 
 def last_exports(session, client_ids) -> dict:

@@ -13,6 +13,7 @@ caller turns a `section` into a link.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -136,7 +137,6 @@ def export_blockers(session, client, gettext: Callable,
     if not (plan.settings.sales_journal or "").strip():
         found.add(gettext(NO_SALES_JOURNAL), JOURNALS)
     if selection is None:
-        import datetime as dt
         selection = Selection(client_id=client.id, start=dt.date.min, end=dt.date.max)
     _check_lines(session, plan, selection, found)
     _check_charges(session, plan, selection, found)

@@ -331,8 +331,10 @@ def _zip_batches(batches):
     report = []
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         used = set()
+        clients = {client.id: client for client in db.session.scalars(
+            select(Client).where(Client.id.in_({batch.client_id for batch in batches})))}
         for batch in batches:
-            client = db.session.get(Client, batch.client_id)
+            client = clients[batch.client_id]
             folder = "".join(ch for ch in (client.dossier_code or str(client.id))
                              if ch.isalnum() or ch in "-_") or str(client.id)
             name = f"{folder}/{batch.file_name}"
