@@ -79,6 +79,9 @@ EXPORT_PROGRESS_THRESHOLD = env_int("EXPORT_PROGRESS_THRESHOLD", 5000)
 # « Contacter le support »: the phone number and address shown in the support panel.
 SUPPORT_PHONE = env_str("SUPPORT_PHONE", "01 23 45 67 89")
 SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "support@passerelle.fr")
+# « Supprimer le compte du cabinet »: days its data is kept before `flask purge-cabinets`
+# erases it (the platform Admin sees the date and may restore the account until then).
+CABINET_RETENTION_DAYS = env_int("CABINET_RETENTION_DAYS", 90)
 
 # Language: French first, English available.
 BABEL_DEFAULT_LOCALE = env_str("BABEL_DEFAULT_LOCALE", "fr")

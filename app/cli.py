@@ -1,5 +1,5 @@
 """flask sync-roles (and default charts of accounts), flask seed-demo, flask demo-logins,
-flask export-entries."""
+flask export-entries, flask purge-cabinets."""
 import datetime as dt
 
 import click
@@ -154,7 +154,39 @@ def export_entries_command(dossier_code, cabinet, start, end, export_format, sep
                f"{batch.payment_count} règlements → {output} (SHA-256 {batch.sha256}).")
 
 
+@click.command("purge-cabinets")
+@click.option("--dry-run", is_flag=True, help="Lister les cabinets à purger sans rien effacer.")
+@with_appcontext
+def purge_cabinets_command(dry_run):
+    """Erase the cabinets whose account was deleted and whose retention period is over
+    (all or nothing: one transaction)."""
+    from flask_babel import gettext
+
+    from app.cabinets.closing import cabinets_due_for_purge, purge_cabinet
+    from app.formatting import format_datetime
+    from app.models.mixins import utcnow
+
+    due = cabinets_due_for_purge(db.session, utcnow())
+    if not due:
+        click.echo("Aucun cabinet à purger.")
+        return
+    for cabinet in due:
+        click.echo(f"{'À purger' if dry_run else 'Purge'} : « {cabinet.name} » "
+                   f"(compte supprimé le {format_datetime(cabinet.deleted_at)}, "
+                   f"conservation jusqu'au {format_datetime(cabinet.purge_after)}).")
+    if dry_run:
+        return
+    try:
+        for cabinet in due:
+            purge_cabinet(db.session, cabinet, gettext)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    click.echo(f"{len(due)} cabinet(s) purgé(s) définitivement.")
+
+
 def register_cli(app):
     for command in (sync_roles_command, seed_demo_command, demo_logins_command,
-                    export_entries_command):
+                    export_entries_command, purge_cabinets_command):
         app.cli.add_command(command)

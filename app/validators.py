@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError as SchemaValidationError
 from stdnum.eu import vat as stdnum_vat
 from stdnum.fr import siren as stdnum_siren
+from stdnum.fr import siret as stdnum_siret
 from wtforms.validators import ValidationError as FormValidationError
 
 from app.models import PACKS
@@ -25,6 +26,19 @@ def clean_siren(value):
         raise RuleError(_l("Le SIREN doit compter 9 chiffres."))
     if not stdnum_siren.is_valid(compact):
         raise RuleError(_l("Ce SIREN n'est pas valide (clé de contrôle incorrecte)."))
+    return compact
+
+
+def clean_siret(value):
+    """Normalised SIRET (14 digits, Luhn-valid, La Poste's exception included) or
+    None; raises RuleError."""
+    if value is None or not str(value).strip():
+        return None
+    compact = stdnum_siret.compact(str(value))
+    if not compact.isdigit() or len(compact) != 14:
+        raise RuleError(_l("Le SIRET doit compter 14 chiffres."))
+    if not stdnum_siret.is_valid(compact):
+        raise RuleError(_l("Ce SIRET n'est pas valide (clé de contrôle incorrecte)."))
     return compact
 
 

@@ -193,10 +193,9 @@ def test_manage_collaborators_is_offered_to_owner_and_administrator_only(app, wo
         manage = page.find(class_=".dash-manage")
         assert (manage is not None) is offered, username
         if offered:
-            # The screen comes with a later issue: no dead link, and it says so.
-            assert manage.tag != "a" and manage.attrs.get("title") == "Bientôt disponible"
+            assert manage.tag == "a" and manage.attrs.get("href") == "/cabinet/collaborateurs/"
             assert "Gérer les collaborateurs" in manage.text
-            assert "bientôt disponible" in page.find(id="dash-collaborators").text
+            assert browser(username).get(manage.attrs["href"]).status_code == 200
 
 
 def test_user_with_a_staff_role_through_a_group_keeps_the_highest_level(app, world, browser):

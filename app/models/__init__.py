@@ -13,9 +13,18 @@ from app.models.invoicing import (
 from app.models.exports import ExportBatch, ExportBatchDocument, ExportBatchPayment, ExportFileChunk
 from app.models.support import SupportMessage
 from app.models.users import AppUser
-from sqlalchemy.orm import configure_mappers
+from sqlalchemy import func, select
+from sqlalchemy.orm import column_property, configure_mappers, deferred
 
 User = AppUser
+
+# The size of a cabinet, for the platform Admin's list (loaded only when asked for).
+Cabinet.client_count = deferred(column_property(
+    select(func.count(Client.id)).where(Client.cabinet_id == Cabinet.id)
+    .correlate_except(Client).scalar_subquery()))
+Cabinet.user_count = deferred(column_property(
+    select(func.count(AppUser.id)).where(AppUser.cabinet_id == Cabinet.id)
+    .correlate_except(AppUser).scalar_subquery()))
 
 # Last: every model is imported, so Continuum can build the version classes now
 # (app.models.versioning), before anything queries them.

@@ -1,6 +1,6 @@
 """Passerelle's security manager: FAB's, with our user model and rules."""
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import UserDBModelView, UserGroupModelView
+from flask_appbuilder.security.views import AuthDBView, UserDBModelView, UserGroupModelView
 from flask_babel import gettext, lazy_gettext as _l
 
 from flask_limiter import Limiter
@@ -60,10 +60,38 @@ class PasserelleGroupModelView(UserGroupModelView):
         super().pre_update(item)
 
 
+class PasserelleAuthDBView(AuthDBView):
+    """FAB's login screen, telling the user of a deleted cabinet why they are
+    refused (only once their password is right: nobody else learns of it)."""
+
+    @property
+    def invalid_login_message(self):
+        from flask import g
+
+        return g.get("login_refusal") or AuthDBView.invalid_login_message
+
+
 class PasserelleSecurityManager(SecurityManager):
     user_model = AppUser
     userdbmodelview = PasserelleUserDBModelView
     groupmodelview = PasserelleGroupModelView
+    authdbview = PasserelleAuthDBView
+
+    def auth_user_db(self, username, password):
+        """FAB's check, refused beforehand for a user of a deleted cabinet, so that
+        such a login is neither recorded as a success nor counted as a failure."""
+        from flask import g
+        from werkzeug.security import check_password_hash
+
+        user = (self.find_user(username=username) or self.find_user(email=username)
+                if username else None)
+        if user is not None and user.is_active and user_is_locked_out(user):
+            if user.password and password and check_password_hash(user.password, password):
+                g.login_refusal = gettext(
+                    "Le compte de votre cabinet a été supprimé : vous ne pouvez plus vous "
+                    "connecter. Pour toute question, contactez le support.")
+            return None
+        return super().auth_user_db(username, password)
 
     @staticmethod
     def hash_password(password):
@@ -158,9 +186,22 @@ def split_jwt_identity(identity):
 
 
 def user_is_locked_out(user) -> bool:
-    """Users of a deleted cabinet can no longer log in (their data is kept)."""
-    cabinet = getattr(user, "cabinet", None) if getattr(user, "cabinet_id", None) else None
-    return cabinet is not None and cabinet.deleted_at is not None
+    """The users of a deleted cabinet, staff and the users of its clients' dossiers,
+    can no longer log in (the data is kept until it is purged)."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Cabinet, Client
+
+    if getattr(user, "cabinet_id", None):
+        statement = select(Cabinet.deleted_at).where(Cabinet.id == user.cabinet_id)
+    elif getattr(user, "client_id", None):
+        statement = (select(Cabinet.deleted_at).join(Client, Client.cabinet_id == Cabinet.id)
+                     .where(Client.id == user.client_id))
+    else:
+        return False
+    # Read while the user is being loaded: the tenant scope does not exist yet.
+    return db.session.scalar(statement.execution_options(skip_tenant_scope=True)) is not None
 
 
 __all__ = ["OwnerRuleError", "PasserelleSecurityManager"]

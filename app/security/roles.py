@@ -94,12 +94,16 @@ OWN_PLAN = [
 OWN_ACCOUNT = [
     (_exact("AccountView"), _exact("can_profile", "can_password")),
     (_exact("SupportView"), _exact("can_send")),
+    # The cabinet's logos: its staff see the interface one, its clients the client one
+    # (which logo a user may fetch is decided in app.views.cabinet).
+    (_exact("CabinetLogoView"), _exact("can_show")),
 ]
 # « Réglages du cabinet »: Propriétaire and Administrateur only (the server refuses
 # the others, not only the menu). Deleting the cabinet account is the owner's alone,
 # checked in the view against Cabinet.owner_id.
 CABINET_SETTINGS = [
-    (_exact("Réglages du cabinet", "CabinetSettingsView", "CollaboratorView"),
+    (_exact("Réglages du cabinet", "CabinetSettingsView", "CollaboratorView",
+            "CabinetDeletionView"),
      "^(menu_access|can_.*)$"),
 ]
 # Accounting exports of the clients the user sees (Accès restreint: its own clients).

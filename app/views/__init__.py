@@ -26,6 +26,27 @@ def register_views(appbuilder):
                         category_icon="fa-server")
     register_space_views(appbuilder)
     register_plan_views(appbuilder)
+    register_cabinet_views(appbuilder)
+
+
+def register_cabinet_views(appbuilder):
+    """« Réglages du cabinet » (Propriétaire and Administrateur, roles.CABINET_SETTINGS);
+    the logos are served to every logged-in user of the cabinet and of its clients."""
+    from app.views.cabinet import CabinetLogoView, CabinetSettingsView
+    from app.views.cabinet_account import CabinetAdminView, CabinetDeletionView
+    from app.views.collaborators import CollaboratorView
+
+    category = {"category": "Réglages du cabinet", "category_label": _l("Réglages du cabinet"),
+                "category_icon": "fa-building"}
+    appbuilder.add_view(CabinetSettingsView, "CabinetSettingsView",
+                        label=_l("Profil du cabinet"), icon="fa-id-card-o", **category)
+    appbuilder.add_view(CollaboratorView, "CollaboratorView", label=_l("Collaborateurs"),
+                        icon="fa-users", **category)
+    appbuilder.add_view_no_menu(CabinetDeletionView)
+    appbuilder.add_view(CabinetAdminView, "CabinetAdminView", label=_l("Cabinets"),
+                        icon="fa-building", category="Plateforme",
+                        category_label=_l("Plateforme"), category_icon="fa-server")
+    appbuilder.add_view_no_menu(CabinetLogoView)
 
 
 def register_plan_views(appbuilder):
