@@ -245,3 +245,10 @@ def test_purge_erases_only_cabinets_past_their_retention(app, world, browser):
     assert not any(counts(app, world.cabinet_a, a_clients).values())
     assert counts(app, world.cabinet_b, b_clients) == before_b
     assert browser("collab_b").get("/clientview/list/").status_code == 200
+
+
+def test_the_platform_admin_has_no_cabinet_settings_menu(world, browser):
+    """Admin holds every permission but belongs to no cabinet: no menu leading to a 404."""
+    home = browser("admin").get("/plateforme/cabinets/list/").text
+    assert "Réglages du cabinet" not in home and "Cabinets" in home
+    assert "Réglages du cabinet" in browser("admin_a").get("/compte/profil").text

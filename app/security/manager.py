@@ -120,6 +120,9 @@ class PasserelleSecurityManager(SecurityManager):
         if view_name == "MyAccountingPlan" and permission_name == "menu_access" \
                 and not client_may_edit_accounting(db.session):
             return False
+        if view_name in CABINET_MENU and permission_name == "menu_access" \
+                and not _current_user_has_cabinet():
+            return False  # the platform Admin has no cabinet to set up: no dead menu
         return (super().has_access(permission_name, view_name)
                 and space_permits(permission_name, view_name, db.session)
                 and plan_permits(permission_name, view_name))
@@ -177,6 +180,15 @@ class PasserelleSecurityManager(SecurityManager):
             if client is not None:
                 client.last_login_at = utcnow()
                 self.session.commit()
+
+
+CABINET_MENU = ("Réglages du cabinet", "CabinetSettingsView", "CollaboratorView")
+
+
+def _current_user_has_cabinet() -> bool:
+    from flask_login import current_user
+
+    return bool(getattr(current_user, "cabinet_id", None))
 
 
 def split_jwt_identity(identity):
