@@ -83,6 +83,14 @@ SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "support@passerelle.fr")
 # erases it (the platform Admin sees the date and may restore the account until then).
 CABINET_RETENTION_DAYS = env_int("CABINET_RETENTION_DAYS", 90)
 
+# Imports of contacts and articles (issue 8): what one file may weigh, hold and inflate
+# to (an XLSX is a zip: its uncompressed size is checked before reading), and how long
+# an uploaded file waits for its confirmation after the preview.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 16_000_000)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
+IMPORT_MAX_UNCOMPRESSED = env_int("IMPORT_MAX_UNCOMPRESSED", 80_000_000)
+IMPORT_UPLOAD_TTL_MINUTES = env_int("IMPORT_UPLOAD_TTL_MINUTES", 60)
+
 # Language: French first, English available.
 BABEL_DEFAULT_LOCALE = env_str("BABEL_DEFAULT_LOCALE", "fr")
 BABEL_DEFAULT_TIMEZONE = env_str("BABEL_DEFAULT_TIMEZONE", "Europe/Paris")
@@ -117,7 +125,7 @@ PERMANENT_SESSION_LIFETIME = env_int("PERMANENT_SESSION_LIFETIME", 8 * 3600)
 JWT_ACCESS_TOKEN_EXPIRES = env_int("JWT_ACCESS_TOKEN_EXPIRES", 900)
 
 # Uploads are read in memory and kept in the database; this caps one request.
-MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
+MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 20 * 1024 * 1024)
 
 # Roles are kept in sync at start-up (set to 0 when `flask sync-roles` runs at deploy time).
 SYNC_ROLES_AT_STARTUP = env_bool("SYNC_ROLES_AT_STARTUP", True)

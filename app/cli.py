@@ -1,12 +1,16 @@
 """flask sync-roles (and default charts of accounts), flask seed-demo, flask demo-logins,
-flask export-entries, flask purge-cabinets."""
+flask export-entries, flask import-data, flask purge-cabinets."""
 import datetime as dt
+import os
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 from app.extensions import db
+
+# Who the records and the history name for what the command line does (no user).
+CLI_USER_NAME = "Ligne de commande"
 
 
 @click.command("sync-roles")
@@ -110,7 +114,6 @@ def _parse_day(value: str, option: str) -> dt.date:
 def export_entries_command(dossier_code, cabinet, start, end, export_format, separator,
                            encoding, include_exported, output):
     """Exports a client's entries (same checks and batches as the screen)."""
-    import os
     import tempfile
 
     from flask_babel import gettext
@@ -125,7 +128,7 @@ def export_entries_command(dossier_code, cabinet, start, end, export_format, sep
                             include_exported=include_exported)
     try:
         batch = run_export(db.session, client, request, user_id=None,
-                           user_name="Ligne de commande", gettext=gettext)
+                           user_name=CLI_USER_NAME, gettext=gettext)
     except ExportBlocked as blocked:
         db.session.rollback()
         lines = [blocked.translate(gettext)]
@@ -152,6 +155,124 @@ def export_entries_command(dossier_code, cabinet, start, end, export_format, sep
     click.echo(f"Export n° {batch.number} de « {client.name} » : {batch.entry_count} écritures, "
                f"{batch.line_count} lignes, {batch.document_count} documents, "
                f"{batch.payment_count} règlements → {output} (SHA-256 {batch.sha256}).")
+
+
+# The problems printed by import-data: beyond, a count (the file is fixed in the
+# spreadsheet, with the rejected-rows report of the screen if need be).
+IMPORT_PROBLEMS_SHOWN = 200
+
+
+def _import_limits():
+    from app.imports.reading import Limits
+
+    config = current_app.config
+    return Limits(max_bytes=config["IMPORT_MAX_BYTES"], max_rows=config["IMPORT_MAX_ROWS"],
+                  max_uncompressed=config["IMPORT_MAX_UNCOMPRESSED"])
+
+
+def _read_import_file(path: str, max_bytes: int) -> bytes:
+    """The file's bytes, up to one past the limit (the engine refuses it by its
+    size without the whole file in memory)."""
+    if not os.path.isfile(path):
+        raise click.ClickException(f"Fichier introuvable : « {path} ».")
+    try:
+        with open(path, "rb") as source:
+            return source.read(max_bytes + 1)
+    except OSError as error:
+        raise click.ClickException(f"Impossible de lire « {path} » : {error.strerror or error}.") \
+            from None
+
+
+def _detected_sentence(name: str, detected: dict) -> str:
+    """« Fichier « x.csv » : CSV, encodage UTF-8, séparateur « ; ». »"""
+    detected = detected or {}
+    if detected.get("format") == "xlsx":
+        return f"Fichier « {name} » : classeur XLSX."
+    parts = ["CSV"]
+    if detected.get("encoding"):
+        parts.append(f"encodage {detected['encoding']}")
+    if detected.get("separator"):
+        parts.append(f"séparateur « {detected['separator']} »")
+    return f"Fichier « {name} » : {', '.join(parts)}."
+
+
+def _echo_problems(problems, gettext):
+    from app.imports.validation import problem_sentence
+
+    for problem in problems[:IMPORT_PROBLEMS_SHOWN]:
+        click.echo(problem_sentence(problem, gettext))
+    hidden = len(problems) - IMPORT_PROBLEMS_SHOWN
+    if hidden > 0:
+        click.echo(f"… et {hidden} autre(s) problème(s).")
+
+
+def _fail(message: str):
+    """A French refusal on the error output, exit code 1 (click's ClickException
+    would prefix it with the English « Error: »)."""
+    click.echo(message, err=True)
+    raise click.exceptions.Exit(1)
+
+
+@click.command("import-data")
+@click.option("--client", "dossier_code", required=True, help="Numéro de dossier du client.")
+@click.option("--cabinet", default=None, help="Cabinet (identifiant ou nom) si le numéro de "
+                                              "dossier existe dans plusieurs cabinets.")
+@click.option("--kind", "kind_code", required=True, type=click.Choice(["contacts", "articles"]),
+              help="Ce que le fichier contient : contacts (clients facturés) ou articles.")
+@click.option("--file", "path", required=True, type=click.Path(dir_okay=False),
+              help="Fichier à importer (.xlsx, .csv ou .txt), rempli à partir du modèle.")
+@click.option("--update", "update_existing", is_flag=True,
+              help="Mettre à jour les enregistrements qui existent déjà dans le dossier "
+                   "(sans cette option, une ligne qui en désigne un est refusée).")
+@with_appcontext
+def import_data_command(dossier_code, cabinet, kind_code, path, update_existing):
+    """Imports a client's contacts or articles from a template file, as the screen
+    does: every row validated first, then all written in one transaction, or
+    nothing; the import (done or refused) is recorded."""
+    from flask_babel import gettext
+    from sqlalchemy.exc import IntegrityError
+
+    from app.imports.reading import FileRefused
+    from app.imports.service import ImportRefused, run_import
+    from app.messages import TranslatableError
+
+    client = _find_client(dossier_code, cabinet)
+    client_id, client_name = client.id, client.name
+    limits = _import_limits()
+    data = _read_import_file(path, limits.max_bytes)
+    name = os.path.basename(path)
+    try:
+        outcome = run_import(db.session, client_id, kind_code, data, name,
+                             update_existing=update_existing, user_id=None,
+                             user_name=CLI_USER_NAME, gettext=gettext, limits=limits)
+    except ImportRefused as refused:
+        # Nothing written; the refused attempt is kept in the dossier's history.
+        db.session.rollback()
+        db.session.add(refused.record)
+        db.session.commit()
+        click.echo(_detected_sentence(name, refused.outcome.table.detected))
+        click.echo(f"Lignes lues : {refused.outcome.total}.")
+        _echo_problems(refused.outcome.plan.problems, gettext)
+        _fail(refused.translate(gettext))
+    except FileRefused as refused:
+        db.session.rollback()
+        _fail(f"Fichier « {name} » refusé : {refused.message} Rien n'a été écrit.")
+    except IntegrityError:
+        db.session.rollback()
+        _fail("Rien n'a été importé : le dossier a changé pendant l'import (un même "
+              "enregistrement a été créé entre-temps). Relancez l'import.")
+    except TranslatableError as error:
+        db.session.rollback()
+        _fail(error.translate(gettext))
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    click.echo(_detected_sentence(name, outcome.table.detected))
+    click.echo(f"Lignes lues : {outcome.total}.")
+    click.echo(f"Import terminé dans le dossier {dossier_code} (« {client_name} ») : "
+               f"{outcome.created} créé(s), {outcome.updated} mis à jour, "
+               f"{outcome.rejected} refusé(s).")
 
 
 @click.command("purge-cabinets")
@@ -188,5 +309,5 @@ def purge_cabinets_command(dry_run):
 
 def register_cli(app):
     for command in (sync_roles_command, seed_demo_command, demo_logins_command,
-                    export_entries_command, purge_cabinets_command):
+                    export_entries_command, import_data_command, purge_cabinets_command):
         app.cli.add_command(command)

@@ -4,6 +4,7 @@ import re
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError as SchemaValidationError
 from stdnum.eu import vat as stdnum_vat
+from stdnum.exceptions import ValidationError as NumberError
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 from wtforms.validators import ValidationError as FormValidationError
@@ -46,7 +47,15 @@ def clean_vat_number(value):
     """Normalised intra-EU VAT number (FR44732829320) or None; raises RuleError."""
     if value is None or not str(value).strip():
         return None
-    compact = stdnum_vat.compact(str(value))
+    try:
+        compact = stdnum_vat.compact(str(value))
+    except NumberError:
+        # compact() itself refuses, in English, a number whose first two characters
+        # are no EU country (« 44732829320 », « CHE-123.456.789 », « GB… »).
+        compact = "".join(str(value).split()).upper()
+        if compact[:2].isalpha() and len(compact) >= 4:
+            raise RuleError(_l("Ce numéro de TVA intracommunautaire n'est pas valide.")) from None
+        compact = ""
     if len(compact) < 4 or not compact[:2].isalpha():
         raise RuleError(_l("Le numéro de TVA intracommunautaire commence par le code du pays "
                            "(par exemple FR44732829320)."))

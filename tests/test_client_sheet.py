@@ -62,8 +62,10 @@ def test_sheet_shows_the_header_and_the_four_tabs(app, world, browser):
     # Switches are forms posting to the switch URL, with a CSRF token.
     assert f'action="/clients/{world.a1}/switch/multi_vat"' in response.text
     assert 'name="csrf_token"' in response.text
-    # No plan applied yet, and a later feature, say so plainly.
-    assert "Aucun plan comptable appliqué" in page and "fonctionnalité « Imports »" in page
+    # No plan applied yet, no import yet: say so plainly, with the way to import.
+    assert "Aucun plan comptable appliqué" in page
+    assert "Aucun import pour ce dossier pour l'instant." in page
+    assert f'href="/imports/client/{world.a1}/"' in response.text
 
 
 def test_sheet_of_a_client_without_dossier_shows_the_badge_and_the_link(app, world, browser):

@@ -102,6 +102,11 @@ def test_the_client_user_works_in_their_own_space(app, world, browser):
         "is_company": "y", "name": "Mauvais", "country": "FR", "vat_number": "FR00732829320"})
     assert bad.status_code == 200
     assert "Ce numéro de TVA intracommunautaire n'est pas valide." in bad.text
+    # A country code python-stdnum does not know: still the French message, never its own.
+    foreign = user.post("/espace/clients/add", csrf_from="/espace/clients/add", data={
+        "is_company": "y", "name": "Mauvais", "country": "CH", "vat_number": "CHE-123.456.789"})
+    assert foreign.status_code == 200
+    assert "Ce numéro de TVA intracommunautaire n'est pas valide." in foreign.text
 
     response = user.post("/espace/articles/add", csrf_from="/espace/articles/add", data={
         "reference": "CONS-1", "label": "Conseil (heure)", "nature": "services",

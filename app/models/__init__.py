@@ -11,6 +11,7 @@ from app.models.invoicing import (
     InvoiceDeposit, InvoiceLine, Payment, PaymentAllocation,
 )
 from app.models.exports import ExportBatch, ExportBatchDocument, ExportBatchPayment, ExportFileChunk
+from app.models.imports import ImportRecord, ImportUpload
 from app.models.support import SupportMessage
 from app.models.users import AppUser
 from sqlalchemy import func, select
@@ -35,4 +36,4 @@ __all__ = ["AccountingPlan", "PlanAccount", "PlanOwned", "PlanPaymentMode", "Pla
            "Contact", "ArticleCategory", "Article", "Charge", "Invoice", "InvoiceLine",
            "InvoiceCharge", "InvoiceDeposit", "AccountAccess", "Payment", "PaymentAllocation", "DocumentSequence",
            "ExportBatch", "ExportBatchDocument", "ExportBatchPayment", "ExportFileChunk",
-           "SupportMessage"]
+           "ImportRecord", "ImportUpload", "SupportMessage"]

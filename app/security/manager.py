@@ -117,7 +117,7 @@ class PasserelleSecurityManager(SecurityManager):
         from app.security.plans import client_may_edit_accounting, plan_permits
         from app.security.space import space_permits
 
-        if view_name == "MyAccountingPlan" and permission_name == "menu_access" \
+        if view_name in ("MyAccountingPlan", "MyImports") and permission_name == "menu_access" \
                 and not client_may_edit_accounting(db.session):
             return False
         if view_name in CABINET_MENU and permission_name == "menu_access" \

@@ -110,8 +110,14 @@ CABINET_SETTINGS = [
 EXPORTS = [
     (_exact("ExportView"), _exact("can_show", "can_export")),
 ]
+# Imports of contacts and articles: into the clients the user sees; the client user
+# into its own dossier when the firm allows it (decided in app.security.imports).
+IMPORTS = [
+    (_exact("ImportView"), _exact("can_show", "can_import")),
+]
+OWN_IMPORTS = IMPORTS + [(_exact("MyImports"), _exact("menu_access"))]
 FIRM_STAFF = (OWN_PROFILE + OWN_ACCOUNT + API_DOCS + CLIENTS_READ_WRITE + CLIENTS_CREATE_DELETE
-              + CLIENTS_MANAGE_ACCESS + SPACE + PLANS + EXPORTS)
+              + CLIENTS_MANAGE_ACCESS + SPACE + PLANS + EXPORTS + IMPORTS)
 
 ROLE_PERMISSIONS = {
     ADMIN: [(".*", ".*")],
@@ -121,8 +127,9 @@ ROLE_PERMISSIONS = {
     ADMINISTRATOR: FIRM_STAFF + CABINET_SETTINGS,
     COLLABORATOR: FIRM_STAFF,
     RESTRICTED: OWN_PROFILE + OWN_ACCOUNT + API_DOCS + CLIENTS_READ_WRITE + SPACE + PLANS
-    + EXPORTS,
-    CLIENT: OWN_PROFILE + OWN_ACCOUNT + OWN_DOSSIER_READ + SPACE + SPACE_MENU + OWN_PLAN,
+    + EXPORTS + IMPORTS,
+    CLIENT: OWN_PROFILE + OWN_ACCOUNT + OWN_DOSSIER_READ + SPACE + SPACE_MENU + OWN_PLAN
+    + OWN_IMPORTS,
 }
 
 

@@ -67,6 +67,11 @@ def register_plan_views(appbuilder):
     appbuilder.add_link("MyAccountingPlan", href="/comptabilite/plans/mon-plan",
                         label=_l("Paramètres comptables"), icon="fa-book",
                         category="Facturation")
+    from app.views.imports import ImportView
+
+    appbuilder.add_view_no_menu(ImportView)
+    appbuilder.add_link("MyImports", href="/imports/mon-dossier", label=_l("Imports"),
+                        icon="fa-upload", category="Facturation")
 
 
 def register_space_views(appbuilder):

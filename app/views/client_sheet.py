@@ -22,7 +22,8 @@ from app.clients.pins import pin_clients, unpin_clients
 from app.clients.staff import staff_members
 from app.extensions import db
 from app.models import (
-    AccountingPlan, AppUser, Client, DashboardPin, PlanAccount, PlanPaymentMode, PlanVatRate,
+    AccountingPlan, AppUser, Client, DashboardPin, ImportRecord, PlanAccount, PlanPaymentMode,
+    PlanVatRate,
 )
 from app.plans.copying import apply_plan as give_client_plan
 from app.plans.diff import orphaned_records, plan_diff
@@ -168,6 +169,7 @@ class ClientSheetView(BaseView):
             **sheet_reporting(client, active_tab),
             **sheet_accounting(client),
             **sheet_export(client),
+            **sheet_imports(client),
             switches=[
                 ("multi_vat", _l("Multi-TVA"), client.multi_vat,
                  _l("Le client facture avec plusieurs taux de TVA.")),
@@ -427,6 +429,16 @@ def sheet_export(client):
     blockers = export_blockers(db.session, client, gettext)
     return {"can_export": True, "export_blockers": blocker_rows(client, blockers),
             "last_export": last_exports(db.session, [client.id]).get(client.id)}
+
+
+def sheet_imports(client, shown=5):
+    """The « Imports » tab: the latest imports of the dossier and the way to import."""
+    if not current_app.appbuilder.sm.has_access("can_import", "ImportView"):
+        return {"can_import": False, "recent_imports": []}
+    recent = db.session.scalars(
+        select(ImportRecord).where(ImportRecord.client_id == client.id)
+        .order_by(ImportRecord.created_at.desc(), ImportRecord.id.desc()).limit(shown)).all()
+    return {"can_import": True, "recent_imports": recent}
 
 
 REPORTING_TABS = ("tableau-de-bord", "informations")
