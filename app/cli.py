@@ -163,11 +163,9 @@ IMPORT_PROBLEMS_SHOWN = 200
 
 
 def _import_limits():
-    from app.imports.reading import Limits
+    from app.imports.reading import limits_from
 
-    config = current_app.config
-    return Limits(max_bytes=config["IMPORT_MAX_BYTES"], max_rows=config["IMPORT_MAX_ROWS"],
-                  max_uncompressed=config["IMPORT_MAX_UNCOMPRESSED"])
+    return limits_from(current_app.config)
 
 
 def _read_import_file(path: str, max_bytes: int) -> bytes:

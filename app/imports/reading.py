@@ -207,6 +207,13 @@ class Limits:
     max_ratio: int = 200
 
 
+def limits_from(config) -> Limits:
+    """The limits set by the application's settings (IMPORT_MAX_*), for the
+    screens and `flask import-data` alike."""
+    return Limits(max_bytes=config["IMPORT_MAX_BYTES"], max_rows=config["IMPORT_MAX_ROWS"],
+                  max_uncompressed=config["IMPORT_MAX_UNCOMPRESSED"])
+
+
 class FileRefused(Exception):
     """The whole file is refused: `message` says why, in the caller's language."""
 
@@ -707,4 +714,5 @@ def _refuse_other_kind(folded: list, kind: ImportKind):
             raise _Refusal(WRONG_KIND, found=_Msgid(other.label), expected=_Msgid(kind.label))
 
 
-__all__ = ["FileRefused", "Limits", "RawRow", "REPORT_HEADERS", "Table", "read_file"]
+__all__ = ["FileRefused", "Limits", "limits_from", "RawRow", "REPORT_HEADERS", "Table",
+           "read_file"]

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.formatting import format_number
 from app.imports.columns import KINDS
-from app.imports.reading import FileRefused, Limits
+from app.imports.reading import FileRefused, Limits, limits_from
 from app.imports.service import (
     ImportRefused, build_context, load_upload, preview_import, purge_expired_uploads,
     run_import, store_upload,
@@ -51,9 +51,7 @@ PREVIEW_KEYS = {
 
 
 def import_limits() -> Limits:
-    config = current_app.config
-    return Limits(max_bytes=config["IMPORT_MAX_BYTES"], max_rows=config["IMPORT_MAX_ROWS"],
-                  max_uncompressed=config["IMPORT_MAX_UNCOMPRESSED"])
+    return limits_from(current_app.config)
 
 
 def client_or_404(pk):
