@@ -363,3 +363,23 @@ def test_an_exported_payment_can_no_longer_be_deleted(app, world, exports):
     with app.app_context():
         from app.models import Payment
         assert db.session.get(Payment, payment_id) is not None
+
+
+def test_one_missing_account_met_by_several_documents_is_said_once(app, world, exports):
+    """The 20 % services account is used by the second invoice, the final invoice
+    and the credit note (three groups of lines): the check says so once, with the
+    first document and the number of lines."""
+    from app.exports.checks import export_blockers
+    with app.app_context():
+        plan = db.session.scalars(select(AccountingPlan)
+                                  .where(AccountingPlan.client_id == world.a1)).one()
+        twenty = next(rate for rate in plan.vat_rates if rate.rate == D("20"))
+        twenty.services_sales_account = "706999"
+        db.session.commit()
+        client = db.session.get(Client, world.a1)
+        blockers = export_blockers(db.session, client, lambda m, **p: m % p if p else m)
+        db.session.remove()
+    about = [blocker.message for blocker in blockers if "706999" in blocker.message]
+    assert about == ["Le compte 706999 (compte de vente des prestations de services du taux "
+                     "20 %) n'existe pas dans le plan comptable. (3 lignes, la première dans "
+                     "le document AV-2026-00001)"]

@@ -25,7 +25,8 @@ from array import array
 from dataclasses import dataclass
 from typing import Callable, Iterator, Optional
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Integer, bindparam, func, insert, literal, select
+from sqlalchemy.dialects import postgresql
 
 from app.accounting.entries import EntryGenerator, Numbering, PaymentIn, UnbalancedEntry
 from app.accounting.resolver import ResolutionError
@@ -46,6 +47,7 @@ CHUNK_SIZE = 1 << 20
 COMPRESSION_LEVEL = 1           # fast: a million-line FEC compresses ~5× in well under a second
 PROGRESS_EVERY = 2000
 MARK_CHUNK = 5000
+MARK_ARRAY_CHUNK = 100_000
 SEPARATORS = {"tab": "\t", "pipe": "|"}
 ENCODINGS = {"utf-8": "utf-8", "iso-8859-15": "iso-8859-15"}
 CONTENT_TYPES = {
@@ -263,16 +265,31 @@ def client_entries(session, client: Client, selection: Selection, *, gettext,
 
 
 def _mark_exported(session, batch: ExportBatch, carried: Carried) -> None:
-    """One row per document and payment carried, inserted in chunks. Not an
-    INSERT … SELECT … WHERE NOT EXISTS on the same table: PostgreSQL, seeing an
-    empty table in its statistics, scans it once per row inserted (minutes at
-    200,000 documents)."""
+    """One row per document and payment carried. Not an INSERT … SELECT … WHERE
+    NOT EXISTS on the same table: PostgreSQL, seeing an empty table in its
+    statistics, scans it once per row inserted (minutes at 200,000 documents).
+    On PostgreSQL the ids go as one array per chunk (`unnest`): a statement
+    with 15,000 placeholders costs more to bind and parse than to insert."""
+    postgres = session.get_bind().dialect.name == "postgresql"
     for model, column, ids in ((ExportBatchDocument, "invoice_id", carried.documents),
                                (ExportBatchPayment, "payment_id", carried.payments)):
-        for start in range(0, len(ids), MARK_CHUNK):
-            session.execute(insert(model), [
-                {"client_id": batch.client_id, "batch_id": batch.id, column: id_}
-                for id_ in ids[start:start + MARK_CHUNK]])
+        chunk = MARK_ARRAY_CHUNK if postgres else MARK_CHUNK
+        for start in range(0, len(ids), chunk):
+            part = ids[start:start + chunk]
+            if postgres:
+                session.execute(_marks_from_array(model, column, batch), {"ids": list(part)})
+            else:
+                session.execute(insert(model), [
+                    {"client_id": batch.client_id, "batch_id": batch.id, column: id_}
+                    for id_ in part])
+
+
+def _marks_from_array(model, column: str, batch: ExportBatch):
+    ids = func.unnest(bindparam("ids", type_=postgresql.ARRAY(Integer)))
+    table = model.__table__
+    return insert(table).from_select(
+        [table.c.client_id, table.c.batch_id, table.c[column]],
+        select(literal(batch.client_id, Integer), literal(batch.id, Integer), ids))
 
 
 def run_export(session, client: Client, request: ExportRequest, *, user_id: Optional[int],

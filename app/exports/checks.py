@@ -59,7 +59,7 @@ NO_DOSSIER = N_("Aucun numéro de dossier : il relie le client à son dossier co
                 "tout export l'exige.")
 NO_PLAN = N_("Aucun plan comptable n'est appliqué au client.")
 FIRST_DOCUMENT = N_("%(message)s (document %(number)s)")
-FIRST_DOCUMENT_MORE = N_("%(message)s (document %(number)s et %(count)d autre(s))")
+FIRST_DOCUMENT_MORE = N_("%(message)s (%(count)d lignes, la première dans le document %(number)s)")
 FIRST_PAYMENT = N_("%(message)s (règlement du %(date)s)")
 
 SOURCE_SECTIONS = {
@@ -96,30 +96,55 @@ def _section_of(error: ResolutionError, default: str) -> str:
 
 
 class _Collector:
+    """Blockers in the order found, one per message: the same missing account
+    met by several groups of lines (articles of one category, several rates…)
+    is said once, with the first document concerned and the number of lines."""
+
     def __init__(self, gettext: Callable):
         self.gettext = gettext
-        self.blockers: list = []
-        self._seen: set = set()
+        self._found: dict = {}        # (message, section) → _Where or None
 
-    def add(self, message: str, section: str):
-        if message not in self._seen:
-            self._seen.add(message)
-            self.blockers.append(Blocker(message=message, section=section))
+    def add(self, message: str, section: str, where: Optional["_Where"] = None):
+        key = (message, section)
+        if key not in self._found:
+            self._found[key] = where
+        elif where is not None and self._found[key] is not None:
+            self._found[key] = self._found[key].merged(where)
 
-    def resolve(self, compute: Callable, default_section: str, where: Optional[dict] = None):
+    def resolve(self, compute: Callable, default_section: str,
+                where: Optional["_Where"] = None):
         try:
             compute()
         except ResolutionError as error:
-            message = error.translate(self.gettext)
-            if where is not None:
-                message = self.gettext(where["msgid"], message=message, **where["params"])
-            self.add(message, _section_of(error, default_section))
+            self.add(error.translate(self.gettext), _section_of(error, default_section), where)
+
+    @property
+    def blockers(self) -> list:
+        return [Blocker(message=where.describe(message, self.gettext) if where else message,
+                        section=section)
+                for (message, section), where in self._found.items()]
 
 
-def _document_where(number, count) -> dict:
-    if count > 1:
-        return {"msgid": FIRST_DOCUMENT_MORE, "params": {"number": number, "count": count - 1}}
-    return {"msgid": FIRST_DOCUMENT, "params": {"number": number}}
+@dataclass(frozen=True)
+class _Where:
+    """Where a blocker was met: the first document (by number) and how many
+    document lines, or the date of the first payment."""
+    first: object
+    lines: int = 0
+    payment: bool = False
+
+    def merged(self, other: "_Where") -> "_Where":
+        return _Where(first=min(self.first, other.first), lines=self.lines + other.lines,
+                      payment=self.payment)
+
+    def describe(self, message: str, gettext: Callable) -> str:
+        if self.payment:
+            return gettext(FIRST_PAYMENT, message=message,
+                           date=self.first.strftime("%d/%m/%Y"))
+        if self.lines > 1:
+            return gettext(FIRST_DOCUMENT_MORE, message=message, number=self.first,
+                           count=self.lines)
+        return gettext(FIRST_DOCUMENT, message=message, number=self.first)
 
 
 def export_blockers(session, client, gettext: Callable,
@@ -160,7 +185,7 @@ def _check_lines(session, plan, selection, found: _Collector):
     rows = session.execute(
         select(Invoice.kind, InvoiceLine.article_id, InvoiceLine.nature, InvoiceLine.vat_rate,
                Article.label, Article.account, ArticleCategory.name, ArticleCategory.account,
-               func.min(Invoice.number), func.count(func.distinct(Invoice.id)),
+               func.min(Invoice.number), func.count(InvoiceLine.id),
                func.min(InvoiceLine.label))
         .join(InvoiceLine, and_(InvoiceLine.client_id == Invoice.client_id,
                                 InvoiceLine.invoice_id == Invoice.id))
@@ -180,14 +205,14 @@ def _check_lines(session, plan, selection, found: _Collector):
                            category_account=category_account)
         found.resolve(_role_compute(plan, kind, item),
                       ARTICLES if article_id is not None else RATES,
-                      _document_where(number, count))
+                      _Where(first=number, lines=count))
 
 
 def _check_charges(session, plan, selection, found: _Collector):
     rows = session.execute(
         select(Invoice.kind, InvoiceCharge.charge_id, InvoiceCharge.vat_rate, Charge.account,
                func.min(InvoiceCharge.label), func.min(Invoice.number),
-               func.count(func.distinct(Invoice.id)))
+               func.count(InvoiceCharge.id))
         .join(InvoiceCharge, and_(InvoiceCharge.client_id == Invoice.client_id,
                                   InvoiceCharge.invoice_id == Invoice.id))
         .outerjoin(Charge, Charge.id == InvoiceCharge.charge_id)
@@ -196,7 +221,7 @@ def _check_charges(session, plan, selection, found: _Collector):
     for kind, _charge_id, rate, account, label, number, count in rows:
         item = ItemRef(kind=CHARGE, label=label or "", nature=SERVICES,
                        vat_rate=normalise_rate(rate), own_account=account)
-        found.resolve(_role_compute(plan, kind, item), CHARGES, _document_where(number, count))
+        found.resolve(_role_compute(plan, kind, item), CHARGES, _Where(first=number, lines=count))
 
 
 def _check_customers(session, plan, selection, found: _Collector):
@@ -223,8 +248,7 @@ def _check_payments(session, plan, selection, found: _Collector):
                            .group_by(Payment.payment_mode))
     for mode, first_date in rows:
         found.resolve(lambda mode=mode: resolver.payment_account(plan, mode), MODES,
-                      {"msgid": FIRST_PAYMENT,
-                       "params": {"date": first_date.strftime("%d/%m/%Y")}})
+                      _Where(first=first_date, payment=True))
 
 
 # The client list: a quick verdict for a whole page -----------------------------------

@@ -33,6 +33,11 @@ Writing, with no round trip and no ORM object per row:
    as one executemany: every row gives every column the file changes, an empty
    cell as NULL that `COALESCE(new, current)` turns into the current value (an
    empty cell keeps the current value; by primary key within the client);
+   On PostgreSQL, 2. and 3. send each column as one array instead (INSERT …
+   SELECT FROM unnest(…) RETURNING id; UPDATE … FROM unnest(ids, …) that leaves
+   alone the rows the file does not change), 50,000 rows per statement, and ids
+   go as `= ANY(array)`: binding and parsing thousands of placeholders per
+   statement cost more than the writing itself (benchmarks/import_scale.py);
 4. the history of the accounting settings. Contact, Article and ArticleCategory
    are versioned by SQLAlchemy-Continuum (app.models.versioning), which sees
    ORM flushes only: Core and bulk statements are not versioned by it. The
@@ -74,8 +79,10 @@ from decimal import Decimal
 from typing import Callable, Iterable, Optional
 
 from sqlalchemy import (
-    BigInteger, SmallInteger, bindparam, delete, func, insert, literal, select, update,
+    BigInteger, SmallInteger, any_, bindparam, delete, func, insert, literal, or_, select,
+    update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy_continuum import Operation, version_class
 
 from app.imports.columns import KINDS
@@ -90,6 +97,7 @@ from app.models.mixins import utcnow
 from app.models.versioning import transaction_class
 
 CHUNK = 5000
+ARRAY_CHUNK = 50_000                 # rows per statement when columns go as arrays
 FILE_NAME_MAX = 255
 TOKEN_BYTES = 32                     # secrets.token_urlsafe(32): 43 characters
 MODELS = {"contacts": Contact, "articles": Article}
@@ -159,6 +167,14 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
 def _rate(value) -> Decimal:
     """A rate read from Numeric(5, 2) (SQLite may give a float) → Decimal('5.50')."""
     return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def recent_imports(session, client_id: int, limit: int) -> list:
+    """The newest import records of a dossier, newest first."""
+    return session.scalars(
+        select(ImportRecord).where(ImportRecord.client_id == client_id)
+        .order_by(ImportRecord.created_at.desc(), ImportRecord.id.desc())
+        .limit(limit)).all()
 
 
 # What the validation must know of the dossier ---------------------------------------------
@@ -304,6 +320,10 @@ class _Writer:
         self.session, self.client_id = session, client_id
         self.user_id, self.user_name, self.now = user_id, user_name, now
         self._transaction_id = None
+        # PostgreSQL takes each column as one array (unnest): binding 8,000
+        # placeholders per INSERT cost more than the insert itself.
+        self.arrays = session.get_bind().dialect.name == "postgresql"
+        self.chunk = ARRAY_CHUNK if self.arrays else CHUNK
 
     # -- rows
 
@@ -349,11 +369,29 @@ class _Writer:
         if not rows:
             return
         # render_nulls: every row the same columns, one multi-row INSERT (module docstring).
+        if self.arrays:
+            self._create_from_arrays(model, rows)
+            return
         statement = insert(model).returning(model.id).execution_options(render_nulls=True)
         for chunk in _chunks(rows):
             values = [{**row, "client_id": self.client_id} for row in chunk]
             ids = self.session.scalars(statement, values).all()
             self._version(model, ids, Operation.INSERT)
+
+    def _create_from_arrays(self, model, rows: list):
+        """PostgreSQL: INSERT … SELECT FROM unnest(one array per column) RETURNING id."""
+        table = model.__table__
+        names = sorted({name for row in rows for name in row})
+        source = _unnest(table, names)
+        statement = (insert(table)
+                     .from_select([*names, "client_id"],
+                                  select(*(source.c[name] for name in names),
+                                         literal(self.client_id, table.c.client_id.type)))
+                     .returning(table.c.id))
+        ids = []
+        for chunk in _chunks(rows, self.chunk):
+            ids.extend(self.session.scalars(statement, _columns(chunk, names)).all())
+        self._version(model, ids, Operation.INSERT)
 
     def _update(self, model, updates: list):
         """One UPDATE per chunk, executemany, by primary key within the client: an
@@ -364,6 +402,9 @@ class _Writer:
             return
         table = model.__table__
         names = sorted({name for _, row in updates for name in row})
+        if self.arrays:
+            self._update_from_arrays(model, updates, names)
+            return
         # The parameters are prefixed: a column's own name is reserved for its SET.
         statement = (
             update(table)
@@ -378,6 +419,26 @@ class _Writer:
                 for record_id, row in chunk])
             self._version(model, changed, Operation.UPDATE)
 
+    def _update_from_arrays(self, model, updates: list, names: list):
+        """PostgreSQL: UPDATE … FROM unnest(ids, one array per column)."""
+        table = model.__table__
+        source = _unnest(table, ["id", *names])
+        new = {name: func.coalesce(source.c[name], table.c[name]) for name in names}
+        # A row the file leaves as it is is not rewritten (no new tuple, no index entry).
+        statement = (update(table)
+                     .where(table.c.id == source.c.id, table.c.client_id == self.client_id,
+                            or_(*(table.c[name].is_distinct_from(value)
+                                  for name, value in new.items())))
+                     .values(new))
+        versioned = set(_versioned_columns(model)) - {"id", "client_id"}
+        changed = []
+        for chunk in _chunks(updates, self.chunk):
+            changed.extend(self._versioned_changes(model, chunk, versioned))
+            values = _columns([row for _, row in chunk], names)
+            values["a_id"] = [record_id for record_id, _ in chunk]
+            self.session.execute(statement, values)
+        self._version(model, changed, Operation.UPDATE)
+
     # -- history of the accounting settings
 
     def _versioned_changes(self, model, chunk: list, versioned: set) -> list:
@@ -389,7 +450,7 @@ class _Writer:
         names = sorted(versioned)
         current = {row[0]: dict(zip(names, row[1:])) for row in self.session.execute(
             select(table.c.id, *(table.c[name] for name in names))
-            .where(table.c.id.in_([record_id for record_id, _ in touching]),
+            .where(self._among(table, [record_id for record_id, _ in touching]),
                    table.c.client_id == self.client_id))}
         return [record_id for record_id, row in touching
                 if record_id in current and any(row[name] != current[record_id][name]
@@ -411,13 +472,32 @@ class _Writer:
         version_table = version_class(model).__table__
         table = model.__table__
         names = _versioned_columns(model)
-        for chunk in _chunks(list(ids)):
+        for chunk in _chunks(list(ids), self.chunk):
             self.session.execute(insert(version_table).from_select(
                 [*names, "transaction_id", "operation_type"],
                 select(*(table.c[name] for name in names),
                        literal(transaction_id, BigInteger),
                        literal(operation, SmallInteger))
-                .where(table.c.id.in_(chunk), table.c.client_id == self.client_id)))
+                .where(self._among(table, chunk), table.c.client_id == self.client_id)))
+
+    def _among(self, table, ids: list):
+        """id IN (…), or on PostgreSQL id = ANY(one array): one parameter, not thousands."""
+        if self.arrays:
+            return table.c.id == any_(bindparam("ids", list(ids),
+                                                type_=postgresql.ARRAY(table.c.id.type)))
+        return table.c.id.in_(ids)
+
+
+def _unnest(table, names: list):
+    """FROM unnest(:a_<name>, …) AS v(<name>, …), each array typed as its column."""
+    arrays = [bindparam(f"a_{name}", type_=postgresql.ARRAY(table.c[name].type))
+              for name in names]
+    return func.unnest(*arrays).table_valued(*names).render_derived(name="v")
+
+
+def _columns(rows: list, names: list) -> dict:
+    """Rows (dicts) → {a_<name>: [value of each row]} for `_unnest`."""
+    return {f"a_{name}": [row.get(name) for row in rows] for name in names}
 
 
 def _versioned_columns(model) -> list:

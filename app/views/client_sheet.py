@@ -21,8 +21,9 @@ from app.clients.dossiers import dossier_code_owner
 from app.clients.pins import pin_clients, unpin_clients
 from app.clients.staff import staff_members
 from app.extensions import db
+from app.imports.service import recent_imports
 from app.models import (
-    AccountingPlan, AppUser, Client, DashboardPin, ImportRecord, PlanAccount, PlanPaymentMode,
+    AccountingPlan, AppUser, Client, DashboardPin, PlanAccount, PlanPaymentMode,
     PlanVatRate,
 )
 from app.plans.copying import apply_plan as give_client_plan
@@ -435,10 +436,7 @@ def sheet_imports(client, shown=5):
     """The « Imports » tab: the latest imports of the dossier and the way to import."""
     if not current_app.appbuilder.sm.has_access("can_import", "ImportView"):
         return {"can_import": False, "recent_imports": []}
-    recent = db.session.scalars(
-        select(ImportRecord).where(ImportRecord.client_id == client.id)
-        .order_by(ImportRecord.created_at.desc(), ImportRecord.id.desc()).limit(shown)).all()
-    return {"can_import": True, "recent_imports": recent}
+    return {"can_import": True, "recent_imports": recent_imports(db.session, client.id, shown)}
 
 
 REPORTING_TABS = ("tableau-de-bord", "informations")

@@ -18,7 +18,6 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -26,11 +25,10 @@ from app.formatting import format_number
 from app.imports.columns import KINDS
 from app.imports.reading import FileRefused, Limits, limits_from
 from app.imports.service import (
-    ImportRefused, build_context, load_upload, preview_import, purge_expired_uploads,
-    run_import, store_upload,
+    ImportRefused, client_vat_rates, load_upload, preview_import, purge_expired_uploads,
+    recent_imports, run_import, store_upload,
 )
 from app.imports.spreadsheets import rejected_rows_xlsx, template_csv, template_xlsx
-from app.models.imports import ImportRecord
 from app.models.mixins import utcnow
 from app.security.imports import importable_client
 from app.security.tenancy import NOTHING, ScopeKind, current_scope
@@ -78,8 +76,7 @@ def read_upload(limits: Limits):
 
 
 def vat_rates_of(client):
-    return sorted(build_context(db.session, client.id, "articles",
-                                update_existing=False).vat_rates)
+    return sorted(client_vat_rates(db.session, client.id))
 
 
 def is_staff() -> bool:
@@ -131,10 +128,7 @@ class ImportView(BaseView):
         return self._render_index(client_or_404(pk))
 
     def _render_index(self, client, error=None, kind_code=None, status=200):
-        records = db.session.scalars(
-            select(ImportRecord).where(ImportRecord.client_id == client.id)
-            .order_by(ImportRecord.created_at.desc(), ImportRecord.id.desc())
-            .limit(HISTORY_SIZE)).all()
+        records = recent_imports(db.session, client.id, HISTORY_SIZE)
         limits = import_limits()
         return self.render_template(
             "passerelle/imports/index.html", title=gettext("Imports"), client=client,
