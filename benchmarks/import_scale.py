@@ -28,6 +28,11 @@ not ru_maxrss, which Linux carries over from the parent across fork and exec):
 1. bare read: `python_calamine.CalamineWorkbook.from_filelike(BytesIO(xlsx))
    .get_sheet_by_index(0).to_python()` on the XLSX bytes, and, for reference, the CSV
    decoded and split by `csv.reader` into a list; one warm-up, then --runs reads;
+   then, on PostgreSQL, the database's floor (`database_floor`, in this process):
+   the same number of articles and their history rows written by PostgreSQL itself
+   from generate_series (no data sent, no parameters, no Python), then rolled back,
+   --runs times — what any import must at least spend writing, with this schema's
+   indexes and foreign keys;
 2. per format, --runs times: the client's imported articles, categories, version rows
    and import records deleted (untimed; VACUUM ANALYZE on PostgreSQL), then
    - create: `run_import(session, client_id, "articles", data, name,
@@ -296,6 +301,51 @@ def article_counts(app, client_id):
             return {"articles": count(Article.__table__),
                     "categories": count(ArticleCategory.__table__),
                     "article_versions": count(version_class(Article).__table__)}
+
+
+def database_floor(app, facts, rows, runs):
+    """What the database alone takes to write `rows` articles and their history
+    rows when it makes them itself (generate_series: no data sent, no
+    parameter, no Python): the INSERT with its indexes and foreign-key checks,
+    then the version rows, in a transaction rolled back. Median of `runs`
+    seconds and the split {insert, history}; None on SQLite (no generate_series)."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return None
+        inserts, histories = [], []
+        for _ in range(runs):
+            with db.engine.connect() as connection:
+                transaction = connection.begin()
+                started = time.perf_counter()
+                connection.execute(text(
+                    "INSERT INTO article (client_id, reference, label, nature, unit_price_ht, "
+                    "vat_rate, category_id, account) "
+                    "SELECT :client, 'PLANCHER-' || g, 'Article plancher n° ' || g, "
+                    "CASE WHEN g % 2 = 0 THEN 'goods' ELSE 'services' END, "
+                    "(g % 10000) / 100.0, 20, :category, NULL "
+                    "FROM generate_series(1, :rows) AS g RETURNING id"),
+                    {"client": facts["client_id"], "category": facts["max_category"],
+                     "rows": rows}).all()
+                inserted = time.perf_counter()
+                transaction_id = connection.execute(text(
+                    "INSERT INTO accounting_transaction (issued_at, user_name) "
+                    "VALUES (now(), 'plancher') RETURNING id")).scalar_one()
+                connection.execute(text(
+                    "INSERT INTO article_version (id, label, account, client_id, "
+                    "transaction_id, operation_type) SELECT id, label, account, client_id, "
+                    ":transaction, 0 FROM article WHERE client_id = :client AND id > :above"),
+                    {"transaction": transaction_id, "client": facts["client_id"],
+                     "above": facts["max_article"]})
+                finished = time.perf_counter()
+                transaction.rollback()
+            inserts.append(inserted - started)
+            histories.append(finished - inserted)
+        return {"seconds": statistics.median(i + h for i, h in zip(inserts, histories)),
+                "insert": statistics.median(inserts), "history": statistics.median(histories)}
 
 
 # --------------------------------------------------------------------------- subprocess
@@ -730,6 +780,15 @@ def measure_all(args, url, label, started, app, timer, folder, formats):
           f"pic RSS {bare['xlsx_peak']:.0f} Mo")
     print(f"Lecture seule, csv (décodage + csv.reader → liste) : {bare_csv:.2f} s "
           f"(médiane de {args.runs} : {_seconds(bare['csv']['seconds'])})")
+    floor = database_floor(app, facts, args.rows, args.runs)
+    if floor is not None:
+        print(f"Plancher de la base : {_number(args.rows)} articles et leur historique écrits "
+              f"par PostgreSQL lui-même (generate_series, rien d'envoyé), annulés : "
+              f"{floor['seconds']:.2f} s (INSERT avec index et clés étrangères "
+              f"{floor['insert']:.2f} s, historique {floor['history']:.2f} s), soit "
+              f"{floor['seconds'] / bare_xlsx:.2f} × la lecture calamine seule ; un import "
+              f"qui lit puis écrit ne peut pas descendre sous "
+              f"{(bare_xlsx + floor['seconds']) / bare_xlsx:.2f} ×")
     print()
 
     files = {"xlsx": {"xlsx": xlsx}, "csv": {"csv_path": csv_path}}
