@@ -368,7 +368,7 @@ def test_an_exported_payment_can_no_longer_be_deleted(app, world, exports):
 def test_one_missing_account_met_by_several_documents_is_said_once(app, world, exports):
     """The 20 % services account is used by the second invoice, the final invoice
     and the credit note (three groups of lines): the check says so once, with the
-    first document and the number of lines."""
+    number of lines and one of the documents."""
     from app.exports.checks import export_blockers
     with app.app_context():
         plan = db.session.scalars(select(AccountingPlan)
@@ -381,5 +381,5 @@ def test_one_missing_account_met_by_several_documents_is_said_once(app, world, e
         db.session.remove()
     about = [blocker.message for blocker in blockers if "706999" in blocker.message]
     assert about == ["Le compte 706999 (compte de vente des prestations de services du taux "
-                     "20 %) n'existe pas dans le plan comptable. (3 lignes, la première dans "
-                     "le document AV-2026-00001)"]
+                     "20 %) n'existe pas dans le plan comptable. (3 lignes, dont le document "
+                     "AV-2026-00001)"]

@@ -59,7 +59,7 @@ NO_DOSSIER = N_("Aucun numéro de dossier : il relie le client à son dossier co
                 "tout export l'exige.")
 NO_PLAN = N_("Aucun plan comptable n'est appliqué au client.")
 FIRST_DOCUMENT = N_("%(message)s (document %(number)s)")
-FIRST_DOCUMENT_MORE = N_("%(message)s (%(count)d lignes, la première dans le document %(number)s)")
+FIRST_DOCUMENT_MORE = N_("%(message)s (%(count)d lignes, dont le document %(number)s)")
 FIRST_PAYMENT = N_("%(message)s (règlement du %(date)s)")
 
 SOURCE_SECTIONS = {
@@ -98,7 +98,7 @@ def _section_of(error: ResolutionError, default: str) -> str:
 class _Collector:
     """Blockers in the order found, one per message: the same missing account
     met by several groups of lines (articles of one category, several rates…)
-    is said once, with the first document concerned and the number of lines."""
+    is said once, with one document concerned and the number of lines."""
 
     def __init__(self, gettext: Callable):
         self.gettext = gettext
@@ -127,8 +127,9 @@ class _Collector:
 
 @dataclass(frozen=True)
 class _Where:
-    """Where a blocker was met: the first document (by number) and how many
-    document lines, or the date of the first payment."""
+    """Where a blocker was met: one document (the smallest number, which is not
+    always the oldest: AV- sorts before F-) and how many document lines, or the
+    date of the first payment."""
     first: object
     lines: int = 0
     payment: bool = False
