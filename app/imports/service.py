@@ -368,10 +368,10 @@ class _Writer:
     def _create(self, model, rows: list):
         if not rows:
             return
-        # render_nulls: every row the same columns, one multi-row INSERT (module docstring).
         if self.arrays:
             self._create_from_arrays(model, rows)
             return
+        # render_nulls: every row the same columns, one multi-row INSERT (module docstring).
         statement = insert(model).returning(model.id).execution_options(render_nulls=True)
         for chunk in _chunks(rows):
             values = [{**row, "client_id": self.client_id} for row in chunk]
