@@ -294,6 +294,9 @@ class InvoiceLine(ClientOwned, Model):
     __tablename__ = "invoice_line"
     __table_args__ = (
         UniqueConstraint("invoice_id", "position", name="uq_invoice_line_position"),
+        # The joins on the client-bound key (client_id, invoice_id): SQLite, without
+        # statistics, otherwise walks every line of the client for each document.
+        Index("ix_invoice_line_client_invoice", "client_id", "invoice_id"),
         _same_client_fk("invoice_id", "invoice", "fk_invoice_line_invoice", ondelete="CASCADE"),
         CheckConstraint(_in("nature", NATURES), name="ck_invoice_line_nature"),
         CheckConstraint("quantity >= 0", name="ck_invoice_line_quantity"),
@@ -330,6 +333,7 @@ class InvoiceCharge(ClientOwned, Model):
     __tablename__ = "invoice_charge"
     __table_args__ = (
         UniqueConstraint("invoice_id", "position", name="uq_invoice_charge_position"),
+        Index("ix_invoice_charge_client_invoice", "client_id", "invoice_id"),
         _same_client_fk("invoice_id", "invoice", "fk_invoice_charge_invoice",
                         ondelete="CASCADE"),
         CheckConstraint(_in("kind", CHARGE_KINDS), name="ck_invoice_charge_kind"),
@@ -427,6 +431,7 @@ class PaymentAllocation(ClientOwned, Model):
     __tablename__ = "payment_allocation"
     __table_args__ = (
         UniqueConstraint("payment_id", "invoice_id", name="uq_payment_allocation"),
+        Index("ix_payment_allocation_client_payment", "client_id", "payment_id"),
         _same_client_fk("payment_id", "payment", "fk_payment_allocation_payment",
                         ondelete="CASCADE"),
         _same_client_fk("invoice_id", "invoice", "fk_payment_allocation_invoice"),
