@@ -26,6 +26,9 @@ exec, so ru_maxrss would report the loading parent's peak:
    documents' lines joined to their documents (outer join invoice → invoice_line,
    the columns and order of app.exports.reading.stream_documents) and the payments
    (the columns and order of stream_payments); one warm-up, then --runs timed reads;
+   in the same subprocess, --runs times, the floor of the marks (`marks_floor`):
+   the rows the export must write for the documents and payments it carries, made
+   by the database itself (INSERT … SELECT into a throwaway batch, rolled back);
 2. the export: `run_export(session, client, ExportRequest(client_id, start, end,
    format="fec"), …)` + commit, --runs times (between runs the batch, its file and
    its marks are deleted, untimed, so that every run exports the whole period for
@@ -38,7 +41,8 @@ Python allocations. With --profile N, one more export under cProfile: the N top
 functions by cumulative and by own time.
 
 Prints per client: lines, entries, lines/s, total time, peak RSS of the process and
-its import baseline, the plain read's time, the ratio export / plain read, the file
+its import baseline, the plain read's time, the floor of the marks and the ratio an
+export that reads and marks cannot go under, the ratio export / plain read, the file
 size, and for each aim (≥ 100,000 lines/s, peak RSS < 250 MB, export ≤ 2.5 × plain
 read) « objectif atteint » or « objectif manqué ».
 
@@ -421,6 +425,37 @@ def _statement_timer(engine):
     return found
 
 
+def marks_floor(session, client_id, start, end):
+    """What marking the documents and payments of the period costs the database
+    alone: the same rows the export inserts (one per document and payment, into a
+    throwaway batch), selected by the server itself with one INSERT … SELECT each
+    (no ids sent, no anti-join on earlier batches), then rolled back. Seconds."""
+    from sqlalchemy import Integer, insert, literal, select
+
+    from app.exports.reading import Selection, document_criteria, payment_criteria
+    from app.models import Invoice, Payment
+    from app.models.exports import ExportBatch, ExportBatchDocument, ExportBatchPayment
+
+    selection = Selection(client_id=client_id, start=start, end=end, include_exported=True)
+    batch = ExportBatch(client_id=client_id, number=0, format="fec", status="running",
+                        period_start=start, period_end=end, user_name="plancher",
+                        options={}, numbering={})
+    session.add(batch)
+    session.flush()
+    marked = literal(batch.id, Integer)
+    documents, payments = ExportBatchDocument.__table__, ExportBatchPayment.__table__
+    began = time.perf_counter()
+    session.execute(insert(documents).from_select(
+        ["client_id", "batch_id", "invoice_id"],
+        select(Invoice.client_id, marked, Invoice.id).where(*document_criteria(selection))))
+    session.execute(insert(payments).from_select(
+        ["client_id", "batch_id", "payment_id"],
+        select(Payment.client_id, marked, Payment.id).where(*payment_criteria(selection))))
+    seconds = time.perf_counter() - began
+    session.rollback()
+    return seconds
+
+
 def measure_only(args):
     """Runs in the subprocess: one measured step, answered as one JSON line."""
     started = time.perf_counter()
@@ -440,7 +475,9 @@ def measure_only(args):
                 plain_read(connection, client.id, start, end)             # warm-up
                 reads = [plain_read(connection, client.id, start, end) for _ in range(args.runs)]
             answer = {"seconds": [seconds for seconds, _, _ in reads],
-                      "line_rows": reads[0][1], "payment_rows": reads[0][2]}
+                      "line_rows": reads[0][1], "payment_rows": reads[0][2],
+                      "marks_floor": [marks_floor(session, client.id, start, end)
+                                      for _ in range(args.runs)]}
         else:
             if args.gettext == "babel":
                 from flask_babel import gettext
@@ -527,6 +564,7 @@ def measure_client(app, args, url, facts):
     # previous client's export), so that the planner sees the rows already there.
     _vacuum(app, EXPORT_TABLES)
     read = run_child(args, url, client_id, start, end, "read")
+    _vacuum(app, EXPORT_TABLES)      # the rolled-back marks of the floor leave dead rows
     read["marks_before"] = existing_marks(app)
     exports = []
     for number in range(args.runs):
@@ -559,6 +597,11 @@ def report(label, facts, counts, read, exports, extra, profile_lines):
           + ", ".join(f"{s:.2f}" for s in read["seconds"])
           + f") — {read['line_rows']} lignes document×ligne + "
           f"{read['payment_rows']} règlements")
+    floor = statistics.median(read["marks_floor"])
+    print(f"   plancher des marques (INSERT … SELECT des mêmes documents et règlements par la "
+          f"base seule, annulé) : {floor:.2f} s, soit {floor / read_s:.2f} × la lecture "
+          f"simple ; un export qui lit puis marque ne peut pas descendre sous "
+          f"{(read_s + floor) / read_s:.2f} ×")
     print(f"   export FEC (run_export + commit) : {export_s:.2f} s (médiane de {len(exports)} : "
           + ", ".join(f"{run['seconds']:.2f}" for run in exports) + ") ; marques d'export "
           f"déjà en base (autres clients) au départ : {read['marks_before']}")
