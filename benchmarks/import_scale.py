@@ -85,9 +85,10 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-# invoicing_scale puts the repository and tests/ on sys.path and sets a throwaway
+# _common puts the repository and tests/ on sys.path and sets a throwaway
 # PASSERELLE_INSTANCE_DIR (inherited by the subprocesses).
-from invoicing_scale import Step, _world, build_app, database_url  # noqa: E402
+from _common import Step, build_app, run_on_database  # noqa: E402
+from invoicing_scale import _world  # noqa: E402
 from export_scale import _rss_mb, _vacuum  # noqa: E402
 
 AIM_RATIO = 3.0
@@ -696,13 +697,7 @@ def main():
         measure_only(args)
         return
 
-    started = time.perf_counter()
-    url, label, server = database_url(args)
-    try:
-        run(args, url, label, started)
-    finally:
-        if server is not None:
-            server.stop()
+    run_on_database(args, run)
 
 
 def run(args, url, label, started):

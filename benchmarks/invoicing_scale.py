@@ -38,16 +38,13 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))  # pg_server
-os.environ.setdefault("PASSERELLE_INSTANCE_DIR", tempfile.mkdtemp(prefix="passerelle-bench-"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import Step, build_app, run_on_database  # noqa: E402
 
 PASSWORD = "Passerelle-2026"
 CHUNK = 5000
@@ -75,31 +72,6 @@ OPEN_SPACE_URL = "/clients/{client}/compte"
 
 # --------------------------------------------------------------------------- database
 
-def database_url(args):
-    """(url, label, server or None)."""
-    if args.sqlite:
-        return f"sqlite:///{tempfile.mkdtemp(prefix='passerelle-bench-')}/bench.db", "SQLite", None
-    if os.environ.get("DATABASE_URL"):
-        url = os.environ["DATABASE_URL"]
-        if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://"):]
-        return url, "DATABASE_URL", None
-    from pg_server import TemporaryPostgres
-
-    server = TemporaryPostgres(dbname="passerelle_bench").start()
-    return server.url, "PostgreSQL (TemporaryPostgres)", server
-
-
-def build_app(url):
-    from app import create_app
-
-    return create_app({
-        "SQLALCHEMY_DATABASE_URI": url, "SYNC_ROLES_AT_STARTUP": False,
-        "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False,
-        "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-    })
-
-
 def firm_today():
     try:
         from app.invoicing.reporting import today_in
@@ -109,25 +81,6 @@ def firm_today():
 
 
 # --------------------------------------------------------------------------- data
-
-class Step:
-    """Times the named steps of the load."""
-
-    def __init__(self):
-        self.steps = []
-
-    def __call__(self, label):
-        step = self
-
-        class _Timer:
-            def __enter__(self):
-                self.start = time.perf_counter()
-
-            def __exit__(self, *exc):
-                step.steps.append((label, time.perf_counter() - self.start))
-
-        return _Timer()
-
 
 def _insert_chunks(connection, statement, rows, returning=False):
     ids = []
@@ -624,13 +577,7 @@ def main():
     parser.add_argument("--plan-lines", type=int, default=12)
     args = parser.parse_args()
 
-    started = time.perf_counter()
-    url, label, server = database_url(args)
-    try:
-        run(args, url, label, started)
-    finally:
-        if server is not None:
-            server.stop()
+    run_on_database(args, run)
 
 
 def run(args, url, label, started):
