@@ -9,6 +9,7 @@ import shutil
 import sys
 import tempfile
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -151,6 +152,39 @@ def seed_world(app):
             cabinet_a=cab_a.id, cabinet_b=cab_b.id, a1=a1.id, a2=a2.id, b1=b1.id,
             users={login: user.id for login, user in users.items()},
         )
+
+
+@contextmanager
+def article_label_refused(engine, backend, label, operation):
+    """A rule only the database knows, for as long as the block runs: an article
+    given `label` by an INSERT or an UPDATE (`operation`) is refused (SQLite
+    RAISE(ABORT), PostgreSQL a check_violation)."""
+    name = f"test_refuse_{operation.lower()}"
+    if backend == "sqlite":
+        create = [f"""CREATE TRIGGER {name} BEFORE {operation} ON article
+                      WHEN NEW.label = '{label}'
+                      BEGIN SELECT RAISE(ABORT, 'refusé par le test'); END"""]
+        drop = [f"DROP TRIGGER IF EXISTS {name}"]
+    else:
+        create = [f"""CREATE FUNCTION {name}() RETURNS trigger AS $$
+                      BEGIN
+                        IF NEW.label = '{label}' THEN
+                          RAISE EXCEPTION 'refusé par le test' USING ERRCODE = 'check_violation';
+                        END IF;
+                        RETURN NEW;
+                      END $$ LANGUAGE plpgsql""",
+                  f"""CREATE TRIGGER {name} BEFORE {operation} ON article
+                      FOR EACH ROW EXECUTE FUNCTION {name}()"""]
+        drop = [f"DROP TRIGGER IF EXISTS {name} ON article", f"DROP FUNCTION IF EXISTS {name}()"]
+    with engine.begin() as connection:
+        for statement in create:
+            connection.execute(text(statement))
+    try:
+        yield
+    finally:
+        with engine.begin() as connection:
+            for statement in drop:
+                connection.execute(text(statement))
 
 
 def update_client(app, client_id, **values):

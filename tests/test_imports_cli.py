@@ -13,7 +13,7 @@ from app.extensions import db
 from app.imports.columns import KINDS
 from app.models import Article, Contact
 from app.models.imports import IMPORT_STATUS_LABELS, ImportRecord
-from conftest import update_client
+from conftest import article_label_refused, update_client
 
 
 def csv_file(path, kind_code, rows, separator=";", encoding="utf-8"):
@@ -235,34 +235,11 @@ def test_a_file_refused_as_a_whole_and_a_missing_file(app, world, invoke, tmp_pa
 @pytest.fixture
 def refusing_trigger(app, world):
     """A rule only the database knows: no article labelled « Refusé par la base »."""
-    if app.config["TEST_BACKEND"] == "sqlite":
-        create = ["""CREATE TRIGGER import_cli_refuse BEFORE INSERT ON article
-                     WHEN NEW.label = 'Refusé par la base'
-                     BEGIN SELECT RAISE(ABORT, 'refusé par le test'); END"""]
-        drop = ["DROP TRIGGER IF EXISTS import_cli_refuse"]
-    else:
-        create = ["""CREATE FUNCTION import_cli_refuse() RETURNS trigger AS $$
-                     BEGIN
-                       IF NEW.label = 'Refusé par la base' THEN
-                         RAISE EXCEPTION 'refusé' USING ERRCODE = 'check_violation';
-                       END IF;
-                       RETURN NEW;
-                     END $$ LANGUAGE plpgsql""",
-                  """CREATE TRIGGER import_cli_refuse BEFORE INSERT ON article
-                     FOR EACH ROW EXECUTE FUNCTION import_cli_refuse()"""]
-        drop = ["DROP TRIGGER IF EXISTS import_cli_refuse ON article",
-                "DROP FUNCTION IF EXISTS import_cli_refuse()"]
     with app.app_context():
-        with db.engine.begin() as connection:
-            for statement in create:
-                connection.execute(text(statement))
-    try:
+        engine = db.engine
+    with article_label_refused(engine, app.config["TEST_BACKEND"], "Refusé par la base",
+                               "INSERT"):
         yield
-    finally:
-        with app.app_context():
-            with db.engine.begin() as connection:
-                for statement in drop:
-                    connection.execute(text(statement))
 
 
 def test_a_write_the_database_refuses_leaves_nothing(app, world, invoke, tmp_path,

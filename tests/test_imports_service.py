@@ -30,6 +30,7 @@ from app.models.mixins import utcnow
 from app.models.versioning import transaction_class
 from app.plans.copying import apply_plan
 from app.plans.history import plan_history
+from conftest import article_label_refused
 
 LIMITS = Limits()
 NOW = dt.datetime(2026, 11, 30, 9, 0, 0)
@@ -462,33 +463,11 @@ REFUSED_LABEL = "Refusé par la base"
 def refusing_trigger(app, ctx):
     """A database rule the validation cannot see: the database refuses to give an
     article the label REFUSED_LABEL by an UPDATE (a CHECK violation)."""
-    if app.config["TEST_BACKEND"] == "sqlite":
-        create = [f"""CREATE TRIGGER import_test_refuse BEFORE UPDATE ON article
-                      WHEN NEW.label = '{REFUSED_LABEL}'
-                      BEGIN SELECT RAISE(ABORT, 'refusé par le test'); END"""]
-        drop = ["DROP TRIGGER IF EXISTS import_test_refuse"]
-    else:
-        create = [f"""CREATE FUNCTION import_test_refuse() RETURNS trigger AS $$
-                      BEGIN
-                        IF NEW.label = '{REFUSED_LABEL}' THEN
-                          RAISE EXCEPTION 'refusé par le test' USING ERRCODE = 'check_violation';
-                        END IF;
-                        RETURN NEW;
-                      END $$ LANGUAGE plpgsql""",
-                  """CREATE TRIGGER import_test_refuse BEFORE UPDATE ON article
-                     FOR EACH ROW EXECUTE FUNCTION import_test_refuse()"""]
-        drop = ["DROP TRIGGER IF EXISTS import_test_refuse ON article",
-                "DROP FUNCTION IF EXISTS import_test_refuse()"]
-    with db.engine.begin() as connection:
-        for statement in create:
-            connection.execute(text(statement))
-    try:
-        yield
-    finally:
-        db.session.rollback()
-        with db.engine.begin() as connection:
-            for statement in drop:
-                connection.execute(text(statement))
+    with article_label_refused(db.engine, app.config["TEST_BACKEND"], REFUSED_LABEL, "UPDATE"):
+        try:
+            yield
+        finally:
+            db.session.rollback()    # before the DROP, which waits for the session's locks
 
 
 def test_a_failure_halfway_leaves_the_database_as_it_was(ctx, refusing_trigger):
