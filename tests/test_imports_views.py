@@ -286,27 +286,21 @@ def test_a_refused_file_stays_on_the_imports_page_with_its_french_message(
                                      "ImportRecord": 0, "ImportUpload": 0}
 
 
-def test_a_file_larger_than_the_limit_is_refused_with_its_size(app, world, browser):
+def test_a_file_larger_than_the_limit_is_refused_with_its_size(app, world, browser,
+                                                                monkeypatch):
     user = browser("collab_a")
-    configured = app.config["IMPORT_MAX_BYTES"]
-    app.config["IMPORT_MAX_BYTES"] = 200_000
-    try:
-        response = check(user, world.a2, "articles", GOOD_ARTICLES + "x" * 300_000)
-    finally:
-        app.config["IMPORT_MAX_BYTES"] = configured
+    monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", 200_000)
+    response = check(user, world.a2, "articles", GOOD_ARTICLES + "x" * 300_000)
     assert response.status_code == 400
     assert "Le fichier dépasse la taille maximale de 0,2 Mo : découpez-le en plusieurs fichiers." in text_of(response)
     assert counts(app, world.a2)["ImportUpload"] == 0
 
 
-def test_a_request_beyond_the_server_limit_gets_the_french_error_page(app, world, browser):
+def test_a_request_beyond_the_server_limit_gets_the_french_error_page(app, world, browser,
+                                                                      monkeypatch):
     user = browser("collab_a")
-    configured = app.config["MAX_CONTENT_LENGTH"]
-    app.config["MAX_CONTENT_LENGTH"] = 5_000
-    try:
-        response = check(user, world.a2, "articles", GOOD_ARTICLES + "x" * 10_000)
-    finally:
-        app.config["MAX_CONTENT_LENGTH"] = configured
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 5_000)
+    response = check(user, world.a2, "articles", GOOD_ARTICLES + "x" * 10_000)
     assert response.status_code == 413
     assert "Fichier trop volumineux" in response.text
 

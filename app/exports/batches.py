@@ -271,9 +271,9 @@ def _mark_exported(session, batch: ExportBatch, carried: Carried) -> None:
     On PostgreSQL the ids go as one array per chunk (`unnest`): a statement
     with 15,000 placeholders costs more to bind and parse than to insert."""
     postgres = session.get_bind().dialect.name == "postgresql"
+    chunk = MARK_ARRAY_CHUNK if postgres else MARK_CHUNK
     for model, column, ids in ((ExportBatchDocument, "invoice_id", carried.documents),
                                (ExportBatchPayment, "payment_id", carried.payments)):
-        chunk = MARK_ARRAY_CHUNK if postgres else MARK_CHUNK
         for start in range(0, len(ids), chunk):
             part = ids[start:start + chunk]
             if postgres:
