@@ -146,6 +146,32 @@ def test_export_fec_then_download_it_again_identically(app, world, exports):
     assert len(set(lettered.values())) >= 1
 
 
+@pytest.mark.parametrize("model, column", [(ExportBatchDocument, "invoice_id"),
+                                           (ExportBatchPayment, "payment_id")])
+def test_a_mark_belongs_to_its_batchs_client_and_goes_with_its_batch(app, world, exports,
+                                                                      model, column):
+    """The marks have no key of their own to client (migration 0012): their
+    composite keys to the batch and to the document keep them in the batch's
+    client, and they go with the batch."""
+    from sqlalchemy.exc import IntegrityError
+
+    _export(Browser(app, "collab_a"), world.a1)
+    (batch,) = _batches(app, world.a1)
+    with app.app_context():
+        mark = db.session.scalars(select(model).where(model.batch_id == batch.id)).first()
+        with pytest.raises(IntegrityError):
+            db.session.execute(sql(f"UPDATE {model.__tablename__} SET client_id = :other "
+                                   "WHERE id = :id"), {"other": world.b1, "id": mark.id})
+        db.session.rollback()
+        count = db.session.scalar(select(func.count()).select_from(model)
+                                  .where(model.batch_id == batch.id))
+        assert count >= 1
+        db.session.execute(sql("DELETE FROM export_batch WHERE id = :id"), {"id": batch.id})
+        assert db.session.scalar(select(func.count()).select_from(model)
+                                 .where(model.batch_id == batch.id)) == 0
+        db.session.rollback()
+
+
 def test_a_second_export_carries_only_what_is_new(app, world, exports):
     browser = Browser(app, "collab_a")
     _export(browser, world.a1)

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.messages import N_
-from app.models.mixins import ClientOwned, utcnow
+from app.models.mixins import ClientOwned, ClientOwnedThroughParent, utcnow
 
 EXPORT_FORMATS = ("fec", "isacompta", "xlsx")
 EXPORT_FORMAT_LABELS = {"fec": N_("FEC"), "isacompta": N_("Isacompta"),
@@ -77,7 +77,7 @@ class ExportBatch(ClientOwned, Model):
         return self.status == "done"
 
 
-class ExportBatchDocument(ClientOwned, Model):
+class ExportBatchDocument(ClientOwnedThroughParent, Model):
     """A document (invoice, credit note, deposit) carried by a batch."""
 
     __tablename__ = "export_batch_document"
@@ -96,7 +96,7 @@ class ExportBatchDocument(ClientOwned, Model):
     invoice_id: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
-class ExportBatchPayment(ClientOwned, Model):
+class ExportBatchPayment(ClientOwnedThroughParent, Model):
     """A payment carried by a batch."""
 
     __tablename__ = "export_batch_payment"

@@ -30,5 +30,17 @@ class ClientOwned:
         )
 
 
+class ClientOwnedThroughParent(ClientOwned):
+    """ClientOwned for the rows of a parent that already belongs to the client
+    (the marks of an export batch): their composite key to (parent.client_id,
+    parent.id) ties client_id to the client and cascades with it. A key and an
+    index of their own on client_id would be checked and maintained on every
+    row for nothing: a quarter of the time of marking 200,000 documents."""
+
+    @declared_attr
+    def client_id(cls) -> Mapped[int]:
+        return mapped_column(Integer, nullable=False)
+
+
 class Timestamped:
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
