@@ -324,6 +324,23 @@ def test_the_size_limit_is_inclusive():
         "Le fichier dépasse la taille maximale de ")
 
 
+@pytest.mark.parametrize("limit, said", [(40_000, "40 ko"), (400, "1 ko"),
+                                          (949_000, "949 ko"), (950_000, "1 Mo"),
+                                          (2_500_000, "2,5 Mo")])
+def test_a_size_limit_is_said_in_ko_under_one_mo(limit, said):
+    """A limit set low in the settings reads « 40 ko », not « 0 Mo »."""
+    data = csv_bytes([ARTICLE_HEADERS] + [ARTICLE_ROWS[0]] * (limit // 40 + 1))
+    assert len(data) > limit
+    assert refusal(data, limits=Limits(max_bytes=limit)) == (
+        f"Le fichier dépasse la taille maximale de {said} : découpez-le en plusieurs fichiers.")
+
+
+def test_the_decompressed_size_limit_is_said_in_ko_under_one_mo():
+    data = corpus_bytes(BY_NAME["good_articles.xlsx"])
+    assert refusal(data, "a.xlsx", limits=Limits(max_uncompressed=2_000)).startswith(
+        "Le classeur se décompresse en plus de 2 ko : il est refusé par précaution.")
+
+
 def test_the_row_limit_counts_rows_not_blank_lines():
     rows = [ARTICLE_HEADERS] + [(f"R{number}", "Audit", "service", "1", "20", None, None)
                                 for number in range(1001)]

@@ -8,6 +8,7 @@ Every file is built here (CSV text or an openpyxl workbook); both databases."""
 import csv
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -127,7 +128,15 @@ class Statements:
         event.remove(db.engine, "before_cursor_execute", self._listen)
 
     def writes(self):
-        return [s for s in self.sent if s.split(" ", 1)[0] in ("INSERT", "UPDATE", "DELETE")]
+        return [s for s in self.sent if written_tables(s)]
+
+
+def written_tables(statement: str) -> list:
+    """« INSERT INTO t » / « UPDATE t » / « DELETE FROM t » of a statement, in
+    order: a PostgreSQL create writes the rows and their history in one
+    statement (WITH inserted AS (INSERT …) INSERT INTO …_version …)."""
+    return [" ".join(match)
+            for match in re.findall(r"\b(INSERT INTO|UPDATE|DELETE FROM) (\w+)\b", statement)]
 
 
 @pytest.fixture
@@ -491,14 +500,14 @@ def test_a_failure_halfway_leaves_the_database_as_it_was(ctx, refusing_trigger):
     # It failed halfway: categories, articles, their history and the transaction
     # were written before the UPDATE the database refused.
     writes = statements.writes()
-    first_update = next(i for i, s in enumerate(writes) if s.startswith("UPDATE article "))
-    done_before = [s.split(" (")[0] for s in writes[:first_update]]
+    first_update = next(i for i, s in enumerate(writes) if "UPDATE article " in s)
+    done_before = [table for s in writes[:first_update] for table in written_tables(s)]
     for expected in ("INSERT INTO article_category", "INSERT INTO accounting_transaction",
                      "INSERT INTO article_category_version", "INSERT INTO article",
                      "INSERT INTO article_version"):
         assert expected in done_before, done_before
     # 1,500 rows: multi-row INSERTs of 1,000 on SQLite, one INSERT from arrays on PostgreSQL.
-    inserts = sum(s.startswith("INSERT INTO article ") for s in writes)
+    inserts = sum("INSERT INTO article (" in s for s in writes)
     assert inserts == 1 if db.engine.dialect.name == "postgresql" else inserts >= 2, writes
 
     assert committed_counts() == before
@@ -516,7 +525,7 @@ def test_a_reference_committed_by_someone_else_meanwhile_writes_nothing(ctx):
     done = []
 
     def commit_conflict(connection, cursor, statement, parameters, context, executemany):
-        if done or not statement.startswith("INSERT INTO article ("):
+        if done or "INSERT INTO article (" not in statement:
             return
         done.append(statement)
         with db.engine.connect() as other:
@@ -621,6 +630,28 @@ def test_an_update_import_versions_the_accounts_it_changes_only(ctx):
     latest = plan_history(db.session, db.session.get(AccountingPlan, plan.id), identity)[0]
     assert (latest.record, latest.old, latest.new, latest.operation, latest.user) == (
         "Audit", "706000", "707000", "Modification", OWNER_NAME)
+
+
+@pytest.mark.parametrize("account", ["706000", ""], ids=["same-account", "empty-cell"])
+def test_an_update_import_that_changes_no_account_writes_no_history(ctx, account):
+    """The price changes, the account stays (typed again, or its cell left
+    empty: the value is kept): no version row, and no transaction either —
+    Continuum writes none for a flush that versions nothing."""
+    world = ctx
+    _client_plan(world.a1)
+    db.session.add(Article(client_id=world.a1, reference="A1", label="Audit",
+                           nature="services", unit_price_ht=Decimal("1"),
+                           vat_rate=Decimal("20"), account="706000"))
+    db.session.commit()
+    before = committed_counts()
+    outcome = run(world, world.a1, "articles", [article("A1", "Audit", price="99",
+                                                        account=account)],
+                  update=True, now=just_now())
+    db.session.commit()
+    assert outcome.updated == 1
+    assert committed_counts() == {**before, "import_record": before["import_record"] + 1}
+    stored = _articles(world.a1)["A1"]
+    assert (stored.unit_price_ht, stored.account) == (Decimal("99.00"), "706000")
 
 
 # Tenant isolation of the writes ---------------------------------------------------------

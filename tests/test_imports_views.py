@@ -292,7 +292,7 @@ def test_a_file_larger_than_the_limit_is_refused_with_its_size(app, world, brows
     monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", 200_000)
     response = check(user, world.a2, "articles", GOOD_ARTICLES + "x" * 300_000)
     assert response.status_code == 400
-    assert "Le fichier dépasse la taille maximale de 0,2 Mo : découpez-le en plusieurs fichiers." in text_of(response)
+    assert "Le fichier dépasse la taille maximale de 200 ko : découpez-le en plusieurs fichiers." in text_of(response)
     assert counts(app, world.a2)["ImportUpload"] == 0
 
 

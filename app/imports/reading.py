@@ -53,6 +53,7 @@ import zipfile
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import zip_longest
 from typing import Callable, NamedTuple, Optional
 
@@ -116,6 +117,8 @@ ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
 TOO_BIG = N_("Le fichier dépasse la taille maximale de %(limit)s Mo : découpez-le en "
              "plusieurs fichiers.")
+TOO_BIG_KB = N_("Le fichier dépasse la taille maximale de %(limit)s ko : découpez-le en "
+                "plusieurs fichiers.")
 EMPTY = N_("Le fichier est vide : il n'y a rien à importer.")
 EMPTY_SHEET = N_("La première feuille du classeur est vide : les en-têtes du modèle doivent "
                  "être en ligne 1 de la première feuille.")
@@ -144,6 +147,9 @@ XLSX_UNREADABLE = N_("Le classeur « %(name)s » ne peut pas être lu (%(detail)
 BOMB_SIZE = N_("Le classeur se décompresse en plus de %(limit)s Mo : il est refusé par "
                "précaution. Supprimez ce qui n'est pas à importer (autres feuilles, images) "
                "ou découpez-le.")
+BOMB_SIZE_KB = N_("Le classeur se décompresse en plus de %(limit)s ko : il est refusé par "
+                  "précaution. Supprimez ce qui n'est pas à importer (autres feuilles, images) "
+                  "ou découpez-le.")
 SHEET_TOO_LARGE = N_(
     "Une feuille du classeur s'étend jusqu'à la ligne %(row)s et la colonne %(column)s, soit "
     "%(count)s cellules : un import en lit %(limit)s au plus. Supprimez ce qui est au-delà de "
@@ -284,7 +290,7 @@ def paused_gc():
 
 def _read(data: bytes, filename: str, kind: ImportKind, limits: Limits) -> Table:
     if len(data) > limits.max_bytes:
-        raise _Refusal(TOO_BIG, limit=_megabytes(limits.max_bytes))
+        raise _size_refusal(TOO_BIG, TOO_BIG_KB, limits.max_bytes)
     if not data.strip():
         raise _Refusal(EMPTY)
     name = filename.replace("\\", "/").rsplit("/", 1)[-1]
@@ -302,8 +308,13 @@ def _read(data: bytes, filename: str, kind: ImportKind, limits: Limits) -> Table
     return Table(kind=kind, rows=rows, detected=detected)
 
 
-def _megabytes(size: int) -> str:
-    return format_decimal(round(size / 1_000_000, 1), locale="fr_FR")
+def _size_refusal(in_megabytes: str, in_kilobytes: str, size: int) -> _Refusal:
+    """A refusal naming the limit `size` in Mo, or in ko below 0.95 Mo: a limit
+    set low in the settings would otherwise read « 0 Mo »."""
+    if size >= 950_000:
+        megabytes = (Decimal(size) / 1_000_000).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        return _Refusal(in_megabytes, limit=format_decimal(megabytes, locale="fr_FR"))
+    return _Refusal(in_kilobytes, limit=_count(max(1, round(size / 1000))))
 
 
 def _count(number: int) -> str:
@@ -358,7 +369,7 @@ def _check_archive(data: bytes, name: str, limits: Limits):
             raise _Refusal(IS_ODS, name=name)
         raise _Refusal(IS_ZIP_NOT_XLSX, name=name)
     if sum(part.file_size for part in parts) > limits.max_uncompressed:
-        raise _Refusal(BOMB_SIZE, limit=_megabytes(limits.max_uncompressed))
+        raise _size_refusal(BOMB_SIZE, BOMB_SIZE_KB, limits.max_uncompressed)
     for part in parts:
         if (part.file_size > RATIO_FLOOR
                 and part.file_size > limits.max_ratio * max(part.compress_size, 1)):
@@ -370,7 +381,7 @@ def _check_archive(data: bytes, name: str, limits: Limits):
         for chunk in _inflated(data, part, name):
             inflated += len(chunk)
             if inflated > limits.max_uncompressed:
-                raise _Refusal(BOMB_SIZE, limit=_megabytes(limits.max_uncompressed))
+                raise _size_refusal(BOMB_SIZE, BOMB_SIZE_KB, limits.max_uncompressed)
             scan.feed(chunk)
         scan.feed(b"", last=True)
         if not scan.fits():

@@ -33,11 +33,15 @@ Writing, with no round trip and no ORM object per row:
    as one executemany: every row gives every column the file changes, an empty
    cell as NULL that `COALESCE(new, current)` turns into the current value (an
    empty cell keeps the current value; by primary key within the client);
-   On PostgreSQL, 2. and 3. send each column as one array instead (INSERT …
-   SELECT FROM unnest(…) RETURNING id; UPDATE … FROM unnest(ids, …) that leaves
-   alone the rows the file does not change), 50,000 rows per statement, and ids
-   go as `= ANY(array)`: binding and parsing thousands of placeholders per
-   statement cost more than the writing itself (benchmarks/import_scale.py);
+   On PostgreSQL, 2. and 3. send the rows as one JSON document per 50,000
+   rows instead, read by the server (`json_to_recordset`): a create is one
+   `WITH inserted AS (INSERT … RETURNING the versioned columns) INSERT INTO
+   <table>_version …` (the rows and their history in one statement, no id
+   sent back), an update is `UPDATE … FROM json_to_recordset(…)` that leaves
+   alone the rows the file does not change; ids go as `= ANY(array)`.
+   Binding and parsing thousands of placeholders per statement cost more than
+   the writing itself, and psycopg dumps a Python list into an array value by
+   value while `json.dumps` is C (benchmarks/import_scale.py);
 4. the history of the accounting settings. Contact, Article and ArticleCategory
    are versioned by SQLAlchemy-Continuum (app.models.versioning), which sees
    ORM flushes only: Core and bulk statements are not versioned by it. The
@@ -49,9 +53,11 @@ Writing, with no round trip and no ORM object per row:
    have written: one `accounting_transaction` (who, when) and, per chunk, one
    INSERT … SELECT copying the versioned columns of the rows created into
    `<table>_version` (operation « insert »); for updates, only the rows whose
-   versioned columns (label, account; name, auxiliary account…) really change
-   (one SELECT of their current values per chunk before the UPDATE, as
-   Continuum writes no version for a change of unversioned columns alone).
+   versioned columns (label, account; name, auxiliary account…) really change,
+   as Continuum writes no version for a change of unversioned columns alone
+   (SQLite: one SELECT of their current values per chunk before the UPDATE;
+   PostgreSQL: in the UPDATE's own statement, old and new values compared by
+   the server). An import that versions nothing leaves no transaction.
 
 Statements: a constant number per chunk of 5,000 rows, whatever the number of
 rows (the benchmark benchmarks/import_scale.py counts them).
@@ -73,14 +79,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import json
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Iterable, Optional
 
 from sqlalchemy import (
-    BigInteger, SmallInteger, any_, bindparam, delete, func, insert, literal, or_, select,
-    update,
+    BigInteger, SmallInteger, Text, any_, bindparam, cast, column, delete, exists, func,
+    insert, literal, or_, select, update,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy_continuum import Operation, version_class
@@ -97,7 +104,7 @@ from app.models.mixins import utcnow
 from app.models.versioning import transaction_class
 
 CHUNK = 5000
-ARRAY_CHUNK = 50_000                 # rows per statement when columns go as arrays
+JSON_CHUNK = 50_000                  # rows per statement when rows go as JSON
 FILE_NAME_MAX = 255
 TOKEN_BYTES = 32                     # secrets.token_urlsafe(32): 43 characters
 MODELS = {"contacts": Contact, "articles": Article}
@@ -217,7 +224,7 @@ def build_context(session, client_id: int, kind_code: str, *, update_existing: b
         rows = session.execute(
             select(Contact.id, Contact.siren, Contact.name, Contact.first_name,
                    Contact.postcode, Contact.auxiliary_account)
-            .where(Contact.client_id == client_id).order_by(Contact.id))
+            .where(Contact.client_id == client_id).order_by(Contact.id)).all()
         for row in rows:
             key = natural_key("contacts", {"siren": row.siren, "name": row.name,
                                            "first_name": row.first_name,
@@ -229,12 +236,13 @@ def build_context(session, client_id: int, kind_code: str, *, update_existing: b
         return Context(vat_rates=frozenset(), existing=existing, categories={},
                        update_existing=update_existing, auxiliary_accounts=auxiliary)
 
+    # fetched at once: iterating the result would fetch row by row (a call per row).
     rows = session.execute(select(Article.id, Article.reference, Article.label)
-                           .where(Article.client_id == client_id).order_by(Article.id))
-    for row in rows:
-        key = natural_key("articles", {"reference": row.reference, "label": row.label})
+                           .where(Article.client_id == client_id).order_by(Article.id)).all()
+    for record_id, reference, label in rows:
+        key = natural_key("articles", {"reference": reference, "label": label})
         if key is not None:
-            existing.setdefault(key, row.id)
+            existing.setdefault(key, record_id)
     categories: dict = {}
     for row in session.execute(select(ArticleCategory.id, ArticleCategory.name)
                                .where(ArticleCategory.client_id == client_id)
@@ -320,10 +328,11 @@ class _Writer:
         self.session, self.client_id = session, client_id
         self.user_id, self.user_name, self.now = user_id, user_name, now
         self._transaction_id = None
-        # PostgreSQL takes each column as one array (unnest): binding 8,000
+        self._versions_written = False
+        # PostgreSQL takes the rows as JSON (module docstring): binding 8,000
         # placeholders per INSERT cost more than the insert itself.
-        self.arrays = session.get_bind().dialect.name == "postgresql"
-        self.chunk = ARRAY_CHUNK if self.arrays else CHUNK
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+        self.chunk = JSON_CHUNK if self.postgres else CHUNK
 
     # -- rows
 
@@ -368,8 +377,8 @@ class _Writer:
     def _create(self, model, rows: list):
         if not rows:
             return
-        if self.arrays:
-            self._create_from_arrays(model, rows)
+        if self.postgres:
+            self._create_from_json(model, rows)
             return
         # render_nulls: every row the same columns, one multi-row INSERT (module docstring).
         statement = insert(model).returning(model.id).execution_options(render_nulls=True)
@@ -378,20 +387,26 @@ class _Writer:
             ids = self.session.scalars(statement, values).all()
             self._version(model, ids, Operation.INSERT)
 
-    def _create_from_arrays(self, model, rows: list):
-        """PostgreSQL: INSERT … SELECT FROM unnest(one array per column) RETURNING id."""
+    def _create_from_json(self, model, rows: list):
+        """PostgreSQL: the rows and their version rows in one statement per chunk."""
         table = model.__table__
         names = sorted({name for row in rows for name in row})
-        source = _unnest(table, names)
-        statement = (insert(table)
-                     .from_select([*names, "client_id"],
-                                  select(*(source.c[name] for name in names),
-                                         literal(self.client_id, table.c.client_id.type)))
-                     .returning(table.c.id))
-        ids = []
+        source = _recordset(table, names)
+        versioned = _versioned_columns(model)
+        inserted = (insert(table)
+                    .from_select([*names, "client_id"],
+                                 select(*(source.c[name] for name in names),
+                                        literal(self.client_id, table.c.client_id.type)))
+                    .returning(*(table.c[name] for name in versioned))
+                    .cte("inserted"))
+        statement = insert(version_class(model).__table__).from_select(
+            [*versioned, "transaction_id", "operation_type"],
+            select(*(inserted.c[name] for name in versioned),
+                   literal(self._transaction(), BigInteger),
+                   literal(Operation.INSERT, SmallInteger)))
         for chunk in _chunks(rows, self.chunk):
-            ids.extend(self.session.scalars(statement, _columns(chunk, names)).all())
-        self._version(model, ids, Operation.INSERT)
+            self.session.execute(statement, {"rows": _json_rows(chunk)})
+        self._versions_written = True
 
     def _update(self, model, updates: list):
         """One UPDATE per chunk, executemany, by primary key within the client: an
@@ -402,8 +417,8 @@ class _Writer:
             return
         table = model.__table__
         names = sorted({name for _, row in updates for name in row})
-        if self.arrays:
-            self._update_from_arrays(model, updates, names)
+        if self.postgres:
+            self._update_from_json(model, updates, names)
             return
         # The parameters are prefixed: a column's own name is reserved for its SET.
         statement = (
@@ -419,25 +434,39 @@ class _Writer:
                 for record_id, row in chunk])
             self._version(model, changed, Operation.UPDATE)
 
-    def _update_from_arrays(self, model, updates: list, names: list):
-        """PostgreSQL: UPDATE … FROM unnest(ids, one array per column)."""
+    def _update_from_json(self, model, updates: list, names: list):
+        """PostgreSQL, one statement per chunk: the rows (json_to_recordset), the
+        versioned columns as they were, the UPDATE, and a version row for each
+        row whose versioned columns it changed. Every part of a WITH sees the
+        table as it was before the statement, so `before` holds the old values."""
         table = model.__table__
-        source = _unnest(table, ["id", *names])
-        new = {name: func.coalesce(source.c[name], table.c[name]) for name in names}
+        rows = select(_recordset(table, ["id", *names])).cte("v")
+        new = {name: func.coalesce(rows.c[name], table.c[name]) for name in names}
+        mine = (table.c.id == rows.c.id, table.c.client_id == self.client_id)
         # A row the file leaves as it is is not rewritten (no new tuple, no index entry).
         statement = (update(table)
-                     .where(table.c.id == source.c.id, table.c.client_id == self.client_id,
-                            or_(*(table.c[name].is_distinct_from(value)
-                                  for name, value in new.items())))
+                     .where(*mine, or_(*(table.c[name].is_distinct_from(value)
+                                         for name, value in new.items())))
                      .values(new))
-        versioned = set(_versioned_columns(model)) - {"id", "client_id"}
-        changed = []
+        copied = _versioned_columns(model)
+        versioned = [name for name in copied if name not in ("id", "client_id")]
+        if versioned:
+            before = select(table.c.id, *(table.c[name] for name in versioned)) \
+                .where(*mine).cte("before")
+            updated = statement.returning(*(table.c[name] for name in copied)).cte("updated")
+            statement = insert(version_class(model).__table__).from_select(
+                [*copied, "transaction_id", "operation_type"],
+                select(*(updated.c[name] for name in copied),
+                       literal(self._transaction(), BigInteger),
+                       literal(Operation.UPDATE, SmallInteger))
+                .join_from(updated, before, before.c.id == updated.c.id)
+                .where(or_(*(updated.c[name].is_distinct_from(before.c[name])
+                             for name in versioned))))
         for chunk in _chunks(updates, self.chunk):
-            changed.extend(self._versioned_changes(model, chunk, versioned))
-            values = _columns([row for _, row in chunk], names)
-            values["a_id"] = [record_id for record_id, _ in chunk]
-            self.session.execute(statement, values)
-        self._version(model, changed, Operation.UPDATE)
+            self.session.execute(statement, {"rows": _json_rows(
+                [{**row, "id": record_id} for record_id, row in chunk])})
+        if versioned:
+            self._drop_transaction_if_unused(version_class(model).__table__)
 
     # -- history of the accounting settings
 
@@ -456,6 +485,19 @@ class _Writer:
                 if record_id in current and any(row[name] != current[record_id][name]
                                                 for name in versioned & row.keys())]
 
+    def _drop_transaction_if_unused(self, version_table) -> None:
+        """Continuum writes no transaction for a flush that versions nothing:
+        neither does an import whose updates change no versioned column."""
+        if self._transaction_id is None or self._versions_written:
+            return
+        if self.session.scalar(select(exists().where(
+                version_table.c.transaction_id == self._transaction_id))):
+            self._versions_written = True
+            return
+        table = transaction_class().__table__
+        self.session.execute(delete(table).where(table.c.id == self._transaction_id))
+        self._transaction_id = None
+
     def _transaction(self) -> int:
         if self._transaction_id is None:
             table = transaction_class().__table__
@@ -468,6 +510,7 @@ class _Writer:
         """Copies the versioned columns of rows `ids` into the model's version table."""
         if not ids:
             return
+        self._versions_written = True
         transaction_id = self._transaction()
         version_table = version_class(model).__table__
         table = model.__table__
@@ -482,22 +525,33 @@ class _Writer:
 
     def _among(self, table, ids: list):
         """id IN (…), or on PostgreSQL id = ANY(one array): one parameter, not thousands."""
-        if self.arrays:
+        if self.postgres:
             return table.c.id == any_(bindparam("ids", list(ids),
                                                 type_=postgresql.ARRAY(table.c.id.type)))
         return table.c.id.in_(ids)
 
 
-def _unnest(table, names: list):
-    """FROM unnest(:a_<name>, …) AS v(<name>, …), each array typed as its column."""
-    arrays = [bindparam(f"a_{name}", type_=postgresql.ARRAY(table.c[name].type))
-              for name in names]
-    return func.unnest(*arrays).table_valued(*names).render_derived(name="v")
+def _recordset(table, names: list):
+    """FROM json_to_recordset(:rows) AS v(<name> <type of its column>, …): the
+    rows of a chunk as one JSON array of objects (`_json_rows`); a key missing
+    from an object reads as NULL."""
+    rows = cast(bindparam("rows", type_=Text), postgresql.JSON)
+    return (func.json_to_recordset(rows)
+            .table_valued(*(column(name, table.c[name].type) for name in names))
+            .render_derived(name="v", with_types=True))
 
 
-def _columns(rows: list, names: list) -> dict:
-    """Rows (dicts) → {a_<name>: [value of each row]} for `_unnest`."""
-    return {f"a_{name}": [row.get(name) for row in rows] for name in names}
+def _json_rows(rows: list) -> str:
+    # A Decimal goes as its text (« 12.50 »): the server reads it as numeric, exactly.
+    return json.dumps(rows, default=_json_value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_value(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not written by the imports")
 
 
 def _versioned_columns(model) -> list:
