@@ -296,6 +296,15 @@ def test_a_file_larger_than_the_limit_is_refused_with_its_size(app, world, brows
     assert counts(app, world.a2)["ImportUpload"] == 0
 
 
+@pytest.mark.parametrize("limit, said", [(16_000_000, "16 Mo"), (2_500_000, "2,5 Mo"),
+                                          (5_000, "5 ko")])
+def test_the_page_states_the_size_limit_in_the_unit_of_its_refusal(app, world, browser,
+                                                                   monkeypatch, limit, said):
+    monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", limit)
+    page = text_of(browser("collab_a").get(f"/imports/client/{world.a2}/"))
+    assert f"virgule), {said} et 100 000 lignes au plus." in page.replace("\u202f", " ")
+
+
 def test_a_request_beyond_the_server_limit_gets_the_french_error_page(app, world, browser,
                                                                       monkeypatch):
     user = browser("collab_a")

@@ -308,13 +308,19 @@ def _read(data: bytes, filename: str, kind: ImportKind, limits: Limits) -> Table
     return Table(kind=kind, rows=rows, detected=detected)
 
 
-def _size_refusal(in_megabytes: str, in_kilobytes: str, size: int) -> _Refusal:
-    """A refusal naming the limit `size` in Mo, or in ko below 0.95 Mo: a limit
-    set low in the settings would otherwise read « 0 Mo »."""
+def size_limit(size: int) -> tuple:
+    """(amount, « Mo » or « ko ») of a size limit as the user reads it: Mo with
+    one decimal, ko below 0.95 Mo — a limit set low in the settings would
+    otherwise read « 0 Mo »."""
     if size >= 950_000:
-        megabytes = (Decimal(size) / 1_000_000).quantize(Decimal("0.1"), ROUND_HALF_UP)
-        return _Refusal(in_megabytes, limit=format_decimal(megabytes, locale="fr_FR"))
-    return _Refusal(in_kilobytes, limit=_count(max(1, round(size / 1000))))
+        return (Decimal(size) / 1_000_000).quantize(Decimal("0.1"), ROUND_HALF_UP), "Mo"
+    return Decimal(max(1, round(size / 1000))), "ko"
+
+
+def _size_refusal(in_megabytes: str, in_kilobytes: str, size: int) -> _Refusal:
+    amount, unit = size_limit(size)
+    return _Refusal(in_megabytes if unit == "Mo" else in_kilobytes,
+                    limit=format_decimal(amount, locale="fr_FR"))
 
 
 def _count(number: int) -> str:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.formatting import format_number
 from app.imports.columns import KINDS
-from app.imports.reading import FileRefused, Limits, limits_from
+from app.imports.reading import FileRefused, Limits, limits_from, size_limit
 from app.imports.service import (
     ImportRefused, client_vat_rates, load_upload, preview_import, purge_expired_uploads,
     recent_imports, run_import, store_upload,
@@ -103,6 +103,15 @@ def download(data: bytes, file_name: str, mimetype: str) -> Response:
     return response
 
 
+
+def _size_text(size: int) -> str:
+    """« 16 Mo », « 200 ko »: the size limit, in the unit the refusal will use."""
+    amount, unit = size_limit(size)
+    if unit == "Mo":
+        return gettext("%(amount)s Mo", amount=format_number(amount))
+    return gettext("%(amount)s ko", amount=format_number(amount))
+
+
 class ImportView(BaseView):
     route_base = "/imports"
     default_view = "mine"
@@ -133,7 +142,7 @@ class ImportView(BaseView):
         return self.render_template(
             "passerelle/imports/index.html", title=gettext("Imports"), client=client,
             kinds=list(KINDS.values()), kinds_by_code=KINDS, records=records, error=error,
-            error_kind=kind_code, max_megabytes=format_number(limits.max_bytes / 1_000_000),
+            error_kind=kind_code, max_size=_size_text(limits.max_bytes),
             max_rows=format_number(limits.max_rows), is_staff=is_staff()), status
 
     @expose("/client/<int:pk>/modele/<kind>.<fmt>")
