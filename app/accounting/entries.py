@@ -34,9 +34,9 @@ followed by a counter of six digits or more, continuous per journal
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, NamedTuple, Optional
 
 from app.accounting import resolver
 from app.accounting.resolver import GOODS, ItemRef, Plan, ResolutionError
@@ -134,10 +134,11 @@ class PaymentIn:
 
 # Outputs ---------------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class EntryLine:
+class EntryLine(NamedTuple):
     """One line of an entry. Exactly one of debit / credit is non-zero.
-    `auxiliary` / `auxiliary_label` are set on third-party (customer) lines only."""
+    `auxiliary` / `auxiliary_label` are set on third-party (customer) lines only.
+    A NamedTuple, not a frozen dataclass: a frozen dataclass sets each of its ten
+    fields through object.__setattr__, the largest cost of generating a line."""
     account: str
     account_label: str
     label: str
@@ -373,12 +374,10 @@ class EntryGenerator:
         lines.extend(_line(side.account, side.account_label, side.label, side.amount,
                            provenance=" | ".join(side.provenances))
                      for side in sides.values())
-        return self._balanced(Entry(
-            journal_code=self._sales_journal, journal_label=self._sales_journal_label,
-            number="", date=document.date,
-            piece_ref=document.number, piece_date=document.date, label=label,
-            lines=tuple(line for line in lines if line is not None),
-            source=f"document:{document.id}"))
+        return self._numbered(self._sales_journal, self._sales_journal_label, document.date,
+                              document.number, label,
+                              tuple([line for line in lines if line is not None]),
+                              f"document:{document.id}")
 
     def payment_entry(self, payment: PaymentIn) -> Optional[Entry]:
         """The entry of a payment: the mode's account debit, the customer credit."""
@@ -396,12 +395,9 @@ class EntryGenerator:
                   auxiliary_label=payment.party.name, provenance=customer_why,
                   lettering=payment.lettering),
         )
-        return self._balanced(Entry(
-            journal_code=journal, journal_label=journal_label,
-            number="", date=payment.date, piece_ref=piece,
-            piece_date=payment.date, label=label,
-            lines=tuple(line for line in lines if line is not None),
-            source=f"payment:{payment.id}"))
+        return self._numbered(journal, journal_label, payment.date, piece, label,
+                              tuple([line for line in lines if line is not None]),
+                              f"payment:{payment.id}")
 
     def entries(self, items: Iterable) -> Iterator[Entry]:
         """The entries of documents and payments, in the order given; a document
@@ -412,16 +408,22 @@ class EntryGenerator:
             if entry is not None:
                 yield entry
 
-    def _balanced(self, entry: Entry) -> Optional[Entry]:
-        """The entry, numbered once it is known to balance; None when it has no
-        line (every amount is 0)."""
-        debit, credit = entry.total_debit, entry.total_credit
+    def _numbered(self, journal_code: str, journal_label: str, date: dt.date, piece_ref: str,
+                  label: str, lines: tuple, source: str) -> Optional[Entry]:
+        """The entry of a piece dated `date`, numbered once it is known to
+        balance; None when it has no line (every amount is 0)."""
+        debit = credit = ZERO
+        for line in lines:
+            debit += line.debit
+            credit += line.credit
         if debit != credit:
-            raise UnbalancedEntry(UNBALANCED, piece=entry.piece_ref, debit=str(debit),
+            raise UnbalancedEntry(UNBALANCED, piece=piece_ref, debit=str(debit),
                                   credit=str(credit))
-        if not entry.lines:
+        if not lines:
             return None
-        return replace(entry, number=self.numbering.next(entry.journal_code))
+        return Entry(journal_code=journal_code, journal_label=journal_label,
+                     number=self.numbering.next(journal_code), date=date, piece_ref=piece_ref,
+                     piece_date=date, label=label, lines=lines, source=source)
 
 
 def _line(account, account_label, label, amount, *, auxiliary="", auxiliary_label="",
@@ -429,13 +431,16 @@ def _line(account, account_label, label, amount, *, auxiliary="", auxiliary_labe
     """A line from a signed amount (credit positive); None for zero."""
     if not amount:
         return None
-    return EntryLine(
-        account=account, account_label=account_label, label=label,
-        debit=-amount if amount < 0 else ZERO, credit=amount if amount > 0 else ZERO,
-        auxiliary=auxiliary, auxiliary_label=auxiliary_label if auxiliary else "",
-        provenance=provenance,
-        lettering=lettering.code if lettering else "",
-        lettering_date=lettering.date if lettering else None)
+    if amount < 0:
+        debit, credit = -amount, ZERO
+    else:
+        debit, credit = ZERO, amount
+    if lettering is None:
+        return EntryLine(account, account_label, label, debit, credit, auxiliary,
+                         auxiliary_label if auxiliary else "", provenance)
+    return EntryLine(account, account_label, label, debit, credit, auxiliary,
+                     auxiliary_label if auxiliary else "", provenance, lettering.code,
+                     lettering.date)
 
 
 def _by_rate(bases: dict) -> dict:

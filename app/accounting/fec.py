@@ -239,13 +239,14 @@ def _check_separator(separator: str) -> str:
 
 class _FecFormatter:
     """Formats entries as FEC lines, with caches for what repeats (dates,
-    accounts and their labels, auxiliary accounts): a million lines use a few
+    journals, accounts and their labels, auxiliary accounts): a million lines use a few
     hundred distinct accounts and dates."""
 
     def __init__(self, separator: str, valid_date: dt.date):
         self.sep = _check_separator(separator)
         self.table = FEC_TABLE
         self.date = date_formatter("%Y%m%d")
+        self.journals: dict = {}
         self.accounts: dict = {}
         self.auxiliaries: dict = {}
         self.tail = f"{self.sep}{self.date(valid_date)}{self.sep}{self.sep}{FEC_LINE_END}"
@@ -253,6 +254,15 @@ class _FecFormatter:
 
     def clean(self, value) -> str:
         return clean_field(value, self.table)
+
+    def journal(self, code: str, label: str) -> tuple:
+        """(JournalCode, JournalLib), JournalLib falling back on the code."""
+        key = (code, label)
+        found = self.journals.get(key)
+        if found is None:
+            journal = self.clean(code)
+            found = self.journals[key] = (journal, self.clean(label) or journal)
+        return found
 
     def account(self, number: str, label: str) -> str:
         """« CompteNum<sep>CompteLib », CompteLib falling back on the number."""
@@ -288,7 +298,7 @@ class _FecFormatter:
     def entry_lines(self, entry: Entry) -> list:
         """The FEC lines of one entry."""
         sep, clean = self.sep, self.clean
-        journal = clean(entry.journal_code)
+        journal, journal_label = self.journal(entry.journal_code, entry.journal_label)
         number = clean(entry.number)
         if not journal or not number:
             raise ValueError(f"Écriture « {entry.number} » ({entry.piece_ref}) : code journal "
@@ -298,7 +308,6 @@ class _FecFormatter:
         piece_date = self.date(entry.piece_date) if entry.piece_date else date
         raw_label = entry.label
         entry_label = clean(raw_label) or piece
-        journal_label = clean(entry.journal_label) or journal
         head = f"{journal}{sep}{journal_label}{sep}{number}{sep}{date}{sep}"
         middle = f"{sep}{piece}{sep}{piece_date}{sep}"
         account, auxiliary, lettering = self.account, self.auxiliary, self.lettering
