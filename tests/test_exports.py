@@ -10,8 +10,9 @@ from decimal import Decimal as D
 
 import pytest
 from sqlalchemy import func, select, text as sql
+from sqlalchemy.exc import IntegrityError
 
-from app.exports.batches import ExportBlocked, ExportRequest, batch_file, run_export
+from app.exports.batches import ExportBlocked, ExportRequest, run_export
 from app.extensions import db
 from app.invoicing import documents as docs
 from app.models import (
@@ -146,15 +147,12 @@ def test_export_fec_then_download_it_again_identically(app, world, exports):
     assert len(set(lettered.values())) >= 1
 
 
-@pytest.mark.parametrize("model, column", [(ExportBatchDocument, "invoice_id"),
-                                           (ExportBatchPayment, "payment_id")])
+@pytest.mark.parametrize("model", [ExportBatchDocument, ExportBatchPayment])
 def test_a_mark_belongs_to_its_batchs_client_and_goes_with_its_batch(app, world, exports,
-                                                                      model, column):
+                                                                      model):
     """The marks have no key of their own to client (migration 0012): their
     composite keys to the batch and to the document keep them in the batch's
     client, and they go with the batch."""
-    from sqlalchemy.exc import IntegrityError
-
     _export(Browser(app, "collab_a"), world.a1)
     (batch,) = _batches(app, world.a1)
     with app.app_context():

@@ -103,7 +103,6 @@ def download(data: bytes, file_name: str, mimetype: str) -> Response:
     return response
 
 
-
 def _size_text(size: int) -> str:
     """« 16 Mo », « 200 ko »: the size limit, in the unit the refusal will use."""
     amount, unit = size_limit(size)
