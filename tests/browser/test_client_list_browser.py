@@ -28,6 +28,13 @@ def login(page, base_url, username):
     browser_login(page, base_url, username, PASSWORD)
 
 
+def open_more_filters(page):
+    """Open the filter panel and wait for Bootstrap's collapse to end: while it runs, the
+    panel clips its own content and a click may land outside the box it aims at."""
+    page.click("text=Plus de filtres")
+    page.wait_for_selector("#more-filters.in", state="visible")
+
+
 def result_count(page):
     return int(page.get_attribute("#result-count", "data-count"))
 
@@ -36,7 +43,7 @@ def test_filter_by_collaborator_and_last_connection(demo, live_server, page, scr
     login(page, live_server, "collaborateur")
     page.goto(f"{live_server}/clientview/list/")
     total = result_count(page)
-    page.click("text=Plus de filtres")
+    open_more_filters(page)
     page.check(f"input[name=collaborator][value='{demo['restreint']}']")
     page.click("text=Appliquer les filtres")
     page.wait_for_load_state()
