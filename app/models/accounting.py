@@ -64,8 +64,9 @@ class AccountingPlan(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120), nullable=False)
     code: Mapped[Optional[str]] = mapped_column(String(30))
+    # Indexed by ix_plan_cabinet_name.
     cabinet_id: Mapped[Optional[int]] = mapped_column(
-        Integer, ForeignKey("cabinet.id", ondelete="CASCADE"), index=True)
+        Integer, ForeignKey("cabinet.id", ondelete="CASCADE"))
     client_id: Mapped[Optional[int]] = mapped_column(
         Integer, ForeignKey("client.id", ondelete="CASCADE"))
     source_plan_id: Mapped[Optional[int]] = mapped_column(

@@ -25,6 +25,7 @@ client_collaborator = Table(
 
 class Client(CabinetOwned, Model):
     __tablename__ = "client"
+    __cabinet_id_index__ = "uq_client_cabinet_dossier_code"
     __table_args__ = (
         UniqueConstraint("cabinet_id", "dossier_code", name="uq_client_cabinet_dossier_code"),
         # The client list pages through one cabinet in these orders (see clients/listing.py).
@@ -99,8 +100,9 @@ class DashboardPin(Model):
     __table_args__ = (UniqueConstraint("user_id", "client_id", name="uq_dashboard_pin"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Indexed by uq_dashboard_pin.
     user_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True
+        Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False
     )
     client_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("client.id", ondelete="CASCADE"), nullable=False, index=True
@@ -119,8 +121,9 @@ class UserPreference(Model):
     __table_args__ = (UniqueConstraint("user_id", "key", name="uq_user_preference"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Indexed by uq_user_preference.
     user_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True
+        Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False
     )
     key: Mapped[str] = mapped_column(String(60), nullable=False)
     value = mapped_column(JSON, nullable=False)

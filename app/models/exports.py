@@ -33,6 +33,7 @@ class ExportBatch(ClientOwned, Model):
     the SHA-256 of the file. `number` is continuous per client."""
 
     __tablename__ = "export_batch"
+    __client_id_index__ = "uq_export_batch_client_id"
     __table_args__ = (
         UniqueConstraint("client_id", "id", name="uq_export_batch_client_id"),
         UniqueConstraint("client_id", "number", name="uq_export_batch_number"),
@@ -81,6 +82,7 @@ class ExportBatchDocument(ClientOwnedThroughParent, Model):
     """A document (invoice, credit note, deposit) carried by a batch."""
 
     __tablename__ = "export_batch_document"
+    __client_id_index__ = "ix_export_batch_document_invoice"
     __table_args__ = (
         UniqueConstraint("batch_id", "invoice_id", name="uq_export_batch_document"),
         ForeignKeyConstraint(["client_id", "batch_id"],
@@ -100,6 +102,7 @@ class ExportBatchPayment(ClientOwnedThroughParent, Model):
     """A payment carried by a batch."""
 
     __tablename__ = "export_batch_payment"
+    __client_id_index__ = "ix_export_batch_payment_payment"
     __table_args__ = (
         UniqueConstraint("batch_id", "payment_id", name="uq_export_batch_payment"),
         ForeignKeyConstraint(["client_id", "batch_id"],

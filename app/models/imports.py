@@ -37,6 +37,7 @@ class ImportRecord(ClientOwned, Model):
     """One import of a file into a client dossier, done or refused."""
 
     __tablename__ = "import_record"
+    __client_id_index__ = "ix_import_record_client_created"
     __table_args__ = (
         CheckConstraint("kind IN ('contacts', 'articles')", name="ck_import_record_kind"),
         CheckConstraint("status IN ('imported', 'refused')", name="ck_import_record_status"),

@@ -64,6 +64,7 @@ class Contact(ClientOwned, Model):
     """« Client du client »: a customer of the client, company or person."""
 
     __tablename__ = "contact"
+    __client_id_index__ = "uq_contact_client_id"
     # History of the accounting settings (app.models.versioning): the auxiliary account,
     # with the name for the history's labels; the rest is not versioned.
     __versioned__ = {"exclude": [
@@ -108,6 +109,7 @@ class ArticleCategory(ClientOwned, Model):
     """« Catégorie d'articles », with the sales account its articles use."""
 
     __tablename__ = "article_category"
+    __client_id_index__ = "uq_article_category_name"
     __versioned__ = {}  # history of the account (app.models.versioning)
     __table_args__ = (
         UniqueConstraint("client_id", "name", name="uq_article_category_name"),
@@ -125,6 +127,7 @@ class Article(ClientOwned, Model):
     """« Article »: a good or a service the client sells."""
 
     __tablename__ = "article"
+    __client_id_index__ = "uq_article_reference"
     # History of the account (app.models.versioning), with the label for the history.
     __versioned__ = {"exclude": ["reference", "nature", "unit_price_ht", "vat_rate",
                                  "category_id"]}
@@ -187,6 +190,7 @@ class Invoice(ClientOwned, Model):
     corrected by a credit note. « En retard » is derived from due_date."""
 
     __tablename__ = "invoice"
+    __client_id_index__ = "uq_invoice_client_id"
     __table_args__ = (
         UniqueConstraint("client_id", "id", name="uq_invoice_client_id"),
         UniqueConstraint("client_id", "kind", "number", name="uq_invoice_number"),
@@ -292,6 +296,7 @@ class Invoice(ClientOwned, Model):
 
 class InvoiceLine(ClientOwned, Model):
     __tablename__ = "invoice_line"
+    __client_id_index__ = "ix_invoice_line_client_invoice"
     __table_args__ = (
         UniqueConstraint("invoice_id", "position", name="uq_invoice_line_position"),
         # The joins on the client-bound key (client_id, invoice_id): SQLite, without
@@ -331,6 +336,7 @@ class InvoiceCharge(ClientOwned, Model):
     """A tax, fee or discount applied to one document, copied from `Charge`."""
 
     __tablename__ = "invoice_charge"
+    __client_id_index__ = "ix_invoice_charge_client_invoice"
     __table_args__ = (
         UniqueConstraint("invoice_id", "position", name="uq_invoice_charge_position"),
         Index("ix_invoice_charge_client_invoice", "client_id", "invoice_id"),
@@ -394,6 +400,7 @@ class Payment(ClientOwned, Model):
     """« Règlement » received from a contact, allocated to one or more documents."""
 
     __tablename__ = "payment"
+    __client_id_index__ = "uq_payment_client_id"
     __table_args__ = (
         UniqueConstraint("client_id", "id", name="uq_payment_client_id"),
         Index("ix_payment_client_date", "client_id", "date"),
@@ -429,6 +436,7 @@ class PaymentAllocation(ClientOwned, Model):
     """The part of a payment that settles one document (partial payments allowed)."""
 
     __tablename__ = "payment_allocation"
+    __client_id_index__ = "ix_payment_allocation_client_payment"
     __table_args__ = (
         UniqueConstraint("payment_id", "invoice_id", name="uq_payment_allocation"),
         Index("ix_payment_allocation_client_payment", "client_id", "payment_id"),
@@ -460,6 +468,7 @@ class AccountAccess(ClientOwned, Model):
     who, when, in which mode. The client user sees these records."""
 
     __tablename__ = "account_access"
+    __client_id_index__ = "ix_account_access_client_at"
     __table_args__ = (
         Index("ix_account_access_client_at", "client_id", "at"),
         CheckConstraint(_in("mode", ACCESS_MODES), name="ck_account_access_mode"),
@@ -481,6 +490,7 @@ class DocumentSequence(ClientOwned, Model):
     app.invoicing.numbering). A row is only ever incremented."""
 
     __tablename__ = "document_sequence"
+    __client_id_index__ = "uq_document_sequence"
     __table_args__ = (
         UniqueConstraint("client_id", "kind", "year", name="uq_document_sequence"),
         CheckConstraint(_in("kind", DOCUMENT_KINDS), name="ck_document_sequence_kind"),

@@ -15,18 +15,33 @@ def utcnow():
 
 
 class CabinetOwned:
+    """As ClientOwned below, for cabinet_id: `__cabinet_id_index__` names the
+    table's index that starts with it, if there is one."""
+
+    __cabinet_id_index__ = None
+
     @declared_attr
     def cabinet_id(cls) -> Mapped[int]:
         return mapped_column(
-            Integer, ForeignKey("cabinet.id", ondelete="CASCADE"), nullable=False, index=True
+            Integer, ForeignKey("cabinet.id", ondelete="CASCADE"), nullable=False,
+            index=cls.__cabinet_id_index__ is None,
         )
 
 
 class ClientOwned:
+    """Every query of a client's rows filters on client_id, so each table has an
+    index led by it. A table whose own index or unique constraint already starts
+    with client_id names it in `__client_id_index__`: an index on client_id alone
+    would be a prefix of that one, maintained on every row written for nothing
+    (the floor of an import of 100,000 articles, benchmarks/import_scale.py)."""
+
+    __client_id_index__ = None
+
     @declared_attr
     def client_id(cls) -> Mapped[int]:
         return mapped_column(
-            Integer, ForeignKey("client.id", ondelete="CASCADE"), nullable=False, index=True
+            Integer, ForeignKey("client.id", ondelete="CASCADE"), nullable=False,
+            index=cls.__client_id_index__ is None,
         )
 
 
