@@ -230,6 +230,7 @@ def import_data_command(dossier_code, cabinet, kind_code, path, update_existing)
     from flask_babel import gettext
     from sqlalchemy.exc import IntegrityError
 
+    from app.formatting import format_number
     from app.imports.reading import FileRefused
     from app.imports.service import ImportRefused, run_import
     from app.messages import TranslatableError
@@ -242,7 +243,8 @@ def import_data_command(dossier_code, cabinet, kind_code, path, update_existing)
     try:
         outcome = run_import(db.session, client_id, kind_code, data, name,
                              update_existing=update_existing, user_id=None,
-                             user_name=CLI_USER_NAME, gettext=gettext, limits=limits)
+                             user_name=CLI_USER_NAME, gettext=gettext, limits=limits,
+                             format_number=format_number)
     except ImportRefused as refused:
         # Nothing written; the refused attempt is kept in the dossier's history.
         db.session.rollback()

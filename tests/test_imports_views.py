@@ -346,6 +346,23 @@ def test_cancelling_drops_the_upload_and_writes_nothing(app, world, browser):
                                      "ImportRecord": 0, "ImportUpload": 0}
 
 
+@pytest.mark.parametrize("language, too_big_said, too_long_said", [
+    ("fr", "taille maximale de 2,5 Mo :", "la limite est de 1 200 par import"),
+    ("en", "maximum size of 2.5 MB:", "the limit is 1,200 per import")])
+def test_the_numbers_of_a_refusal_are_written_in_the_users_language(
+        app, world, browser, monkeypatch, language, too_big_said, too_long_said):
+    user = browser("collab_a")
+    user.get(f"/lang/{language}")
+    monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", 2_500_000)
+    monkeypatch.setitem(app.config, "IMPORT_MAX_ROWS", 1_200)
+    too_big = check(user, world.a2, "articles", GOOD_ARTICLES + "x" * 2_600_000)
+    too_long = check(user, world.a2, "articles", ARTICLES_HEADER + "\r\n"
+                     + "ART;Pose;service;80;20;;\r\n" * 1_300)
+    assert too_big_said in text_of(too_big).replace("\u202f", " ")
+    assert too_long_said in text_of(too_long).replace("\u202f", " ")
+    assert counts(app, world.a2)["ImportUpload"] == 0
+
+
 def test_the_screens_speak_english_when_asked(world, browser):
     user = browser("collab_a")
     user.get("/lang/en")

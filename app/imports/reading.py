@@ -251,26 +251,43 @@ class _Refusal(Exception):
 
 # Entry point ----------------------------------------------------------------------------
 
+def french_number(number) -> str:
+    """1 200 ; 2,5 — numbers in refusals when the caller gives no formatter."""
+    return format_decimal(number, locale="fr_FR")
+
+
 def read_file(data: bytes, filename: str, kind: ImportKind, *, limits: Limits,
-              gettext: Callable) -> Table:
+              gettext: Callable, format_number: Callable = french_number) -> Table:
     """The rows of `data` (the uploaded file named `filename`) for an import of
-    `kind`, checked against `limits`; raises FileRefused."""
+    `kind`, checked against `limits`; raises FileRefused, its numbers written by
+    `format_number` (« 2,5 Mo » in French, « 2.5 MB » in English)."""
     try:
         with paused_gc():
             return _read(data, filename or "", kind, limits)
     except _Refusal as refusal:
-        raise FileRefused(gettext(refusal.msgid) % _translated_params(refusal.params,
-                                                                       gettext)) from None
+        raise FileRefused(gettext(refusal.msgid) % _translated_params(
+            refusal.params, gettext, format_number)) from None
 
 
-def _translated_params(params: dict, gettext) -> dict:
-    """Parameters that are themselves msgids (marked by _Msgid) are translated."""
-    return {name: gettext(value) if isinstance(value, _Msgid) else value
-            for name, value in params.items()}
+def _translated_params(params: dict, gettext, format_number) -> dict:
+    """Parameters that are msgids (_Msgid) are translated, numbers (_Number)
+    written in the user's language."""
+    def translated(value):
+        if isinstance(value, _Msgid):
+            return gettext(value)
+        if isinstance(value, _Number):
+            return format_number(value.value)
+        return value
+    return {name: translated(value) for name, value in params.items()}
 
 
 class _Msgid(str):
     """A parameter of a refusal that is a msgid to translate (a kind's label)."""
+
+
+class _Number(NamedTuple):
+    """A parameter of a refusal that is a number, written when the message is."""
+    value: object
 
 
 @contextmanager
@@ -319,12 +336,7 @@ def size_limit(size: int) -> tuple:
 
 def _size_refusal(in_megabytes: str, in_kilobytes: str, size: int) -> _Refusal:
     amount, unit = size_limit(size)
-    return _Refusal(in_megabytes if unit == "Mo" else in_kilobytes,
-                    limit=format_decimal(amount, locale="fr_FR"))
-
-
-def _count(number: int) -> str:
-    return format_decimal(number, locale="fr_FR")
+    return _Refusal(in_megabytes if unit == "Mo" else in_kilobytes, limit=_Number(amount))
 
 
 # What the bytes are ---------------------------------------------------------------------
@@ -379,7 +391,7 @@ def _check_archive(data: bytes, name: str, limits: Limits):
     for part in parts:
         if (part.file_size > RATIO_FLOOR
                 and part.file_size > limits.max_ratio * max(part.compress_size, 1)):
-            raise _Refusal(BOMB_RATIO, part=part.filename, ratio=_count(limits.max_ratio))
+            raise _Refusal(BOMB_RATIO, part=part.filename, ratio=_Number(limits.max_ratio))
     cells = (limits.max_rows + 1) * CELLS_PER_ROW
     inflated = 0
     for part in parts:
@@ -522,8 +534,8 @@ def _check_extent(chunks, cells: int, name: str):
         if len(carry) > TAG_MAX:
             raise _Refusal(XLSX_DAMAGED, name=name)
     if rows * columns > cells:
-        raise _Refusal(SHEET_TOO_LARGE, row=_count(rows), column=_column_letters(columns),
-                       count=_count(rows * columns), limit=_count(cells))
+        raise _Refusal(SHEET_TOO_LARGE, row=_Number(rows), column=_column_letters(columns),
+                       count=_Number(rows * columns), limit=_Number(cells))
 
 
 def _xlsx_cells(row: list) -> list:
@@ -585,7 +597,7 @@ def _decode(data: bytes, name: str) -> tuple:
         try:
             text, encoding = data[len(codecs.BOM_UTF8):].decode("utf-8"), "UTF-8 (BOM)"
         except UnicodeDecodeError as error:
-            raise _Refusal(BAD_UTF8_BOM, name=name, offset=_count(error.start + 3)) from None
+            raise _Refusal(BAD_UTF8_BOM, name=name, offset=_Number(error.start + 3)) from None
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             text, encoding = data.decode("utf-16"), "UTF-16"
@@ -668,7 +680,7 @@ def _rows(grid: list, kind: ImportKind, separator: Optional[str], limits: Limits
     if not rows:
         raise _Refusal(HEADER_ONLY)
     if len(rows) > limits.max_rows:
-        raise _Refusal(TOO_MANY_ROWS, count=_count(len(rows)), limit=_count(limits.max_rows))
+        raise _Refusal(TOO_MANY_ROWS, count=_Number(len(rows)), limit=_Number(limits.max_rows))
     return rows
 
 

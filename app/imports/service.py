@@ -93,7 +93,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy_continuum import Operation, version_class
 
 from app.imports.columns import KINDS
-from app.imports.reading import Limits, Table, read_file
+from app.imports.reading import Limits, Table, french_number, read_file
 from app.imports.validation import Context, Plan, category_key, natural_key, validate
 from app.messages import N_, TranslatableError
 from app.models.accounting import AccountingPlan, PlanAccount, PlanVatRate
@@ -263,11 +263,13 @@ def build_context(session, client_id: int, kind_code: str, *, update_existing: b
 # Preview and import ---------------------------------------------------------------------
 
 def preview_import(session, client, kind_code: str, data: bytes, filename: str, *,
-                   update_existing: bool, gettext: Callable, limits: Limits) -> ImportOutcome:
+                   update_existing: bool, gettext: Callable, limits: Limits,
+                   format_number: Callable = french_number) -> ImportOutcome:
     """Reads and validates the file against the dossier; writes nothing.
     Raises FileRefused when the file is refused as a whole."""
     kind = _kind(kind_code)
-    table = read_file(data, filename, kind, limits=limits, gettext=gettext)
+    table = read_file(data, filename, kind, limits=limits, gettext=gettext,
+                      format_number=format_number)
     context = build_context(session, _client_id(client), kind.code,
                             update_existing=update_existing)
     return ImportOutcome(table=table, plan=validate(table, context, gettext=gettext))
@@ -276,6 +278,7 @@ def preview_import(session, client, kind_code: str, data: bytes, filename: str, 
 def run_import(session, client, kind_code: str, data: bytes, filename: str, *,
                update_existing: bool, user_id: Optional[int], user_name: str,
                gettext: Callable, limits: Limits,
+               format_number: Callable = french_number,
                now: Optional[dt.datetime] = None) -> ImportOutcome:
     """Validates again and writes every row, in the caller's transaction; or
     raises ImportRefused and writes nothing (see the module's docstring)."""
@@ -283,7 +286,8 @@ def run_import(session, client, kind_code: str, data: bytes, filename: str, *,
     now = now or utcnow()
     _lock_client(session, client_id)
     outcome = preview_import(session, client_id, kind_code, data, filename,
-                             update_existing=update_existing, gettext=gettext, limits=limits)
+                             update_existing=update_existing, gettext=gettext, limits=limits,
+                             format_number=format_number)
     outcome.record = _record(client_id, kind_code, filename, outcome, update_existing,
                              user_id, user_name, now)
     if not outcome.ok:

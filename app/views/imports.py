@@ -172,7 +172,8 @@ class ImportView(BaseView):
         update = request.form.get("update_existing") == "1"
         try:
             preview_import(db.session, client, kind.code, data, file_name,
-                           update_existing=update, gettext=gettext, limits=limits)
+                           update_existing=update, gettext=gettext, limits=limits,
+                           format_number=format_number)
         except FileRefused as refused:
             db.session.rollback()
             return self._render_index(client, refused.message, kind.code, 400)
@@ -195,7 +196,7 @@ class ImportView(BaseView):
     def _outcome(self, client, upload):
         return preview_import(db.session, client, upload.kind, upload.data, upload.file_name,
                               update_existing=upload.update_existing, gettext=gettext,
-                              limits=import_limits())
+                              limits=import_limits(), format_number=format_number)
 
     @expose("/client/<int:pk>/apercu/<int:upload_id>")
     @has_access
@@ -243,7 +244,7 @@ class ImportView(BaseView):
                 db.session, client, upload.kind, upload.data, upload.file_name,
                 update_existing=upload.update_existing, user_id=current_user.id,
                 user_name=current_user.full_name or current_user.username, gettext=gettext,
-                limits=import_limits())
+                limits=import_limits(), format_number=format_number)
         except ImportRefused as refused:
             self._keep_refusal(refused)
             flash(gettext("Rien n'a été importé : le fichier contient des erreurs, listées "
