@@ -173,8 +173,8 @@ class VersionIndexPlugin(Plugin):
     plan, client_id for a client's (app.plans.history). Continuum would add
     (id, transaction_id DESC), which the key already serves read backwards, and
     operation_type alone, which nothing filters on without the id: two indexes
-    maintained on every version row written for nothing (benchmarks/import_scale.py:
-    a third of the time of writing 100,000 version rows)."""
+    maintained on every version row written for nothing (two fifths of the time of
+    writing 100,000 version rows: benchmarks/README.md, migration 0013)."""
 
     def after_version_class_built(self, parent_cls, version_cls):
         table = version_cls.__table__
