@@ -435,12 +435,9 @@ def _line(account, account_label, label, amount, *, auxiliary="", auxiliary_labe
         debit, credit = -amount, ZERO
     else:
         debit, credit = ZERO, amount
-    if lettering is None:
-        return EntryLine(account, account_label, label, debit, credit, auxiliary,
-                         auxiliary_label if auxiliary else "", provenance)
     return EntryLine(account, account_label, label, debit, credit, auxiliary,
-                     auxiliary_label if auxiliary else "", provenance, lettering.code,
-                     lettering.date)
+                     auxiliary_label if auxiliary else "", provenance,
+                     lettering.code if lettering else "", lettering.date if lettering else None)
 
 
 def _by_rate(bases: dict) -> dict:
