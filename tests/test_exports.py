@@ -156,10 +156,13 @@ def test_a_mark_belongs_to_its_batchs_client_and_goes_with_its_batch(app, world,
     _export(Browser(app, "collab_a"), world.a1)
     (batch,) = _batches(app, world.a1)
     with app.app_context():
+        document = "invoice_id" if model is ExportBatchDocument else "payment_id"
         mark = db.session.scalars(select(model).where(model.batch_id == batch.id)).first()
         with pytest.raises(IntegrityError):
             db.session.execute(sql(f"UPDATE {model.__tablename__} SET client_id = :other "
-                                   "WHERE id = :id"), {"other": world.b1, "id": mark.id})
+                                   f"WHERE batch_id = :batch AND {document} = :document"),
+                               {"other": world.b1, "batch": batch.id,
+                                "document": getattr(mark, document)})
         db.session.rollback()
         count = db.session.scalar(select(func.count()).select_from(model)
                                   .where(model.batch_id == batch.id))

@@ -13,7 +13,8 @@ from typing import Optional
 from flask_appbuilder import Model
 from sqlalchemy import (
     JSON, BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey,
-    ForeignKeyConstraint, Index, Integer, LargeBinary, String, Text, UniqueConstraint,
+    ForeignKeyConstraint, Index, Integer, LargeBinary, PrimaryKeyConstraint, String, Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -82,18 +83,18 @@ class ExportBatchDocument(ClientOwnedThroughParent, Model):
     """A document (invoice, credit note, deposit) carried by a batch."""
 
     __tablename__ = "export_batch_document"
-    __client_id_index__ = "ix_export_batch_document_invoice"
+    __client_id_index__ = "export_batch_document_pkey"
     __table_args__ = (
-        UniqueConstraint("batch_id", "invoice_id", name="uq_export_batch_document"),
+        # the next export's anti-join reads (client_id, invoice_id); no surrogate id.
+        PrimaryKeyConstraint("client_id", "invoice_id", "batch_id",
+                             name="export_batch_document_pkey"),
         ForeignKeyConstraint(["client_id", "batch_id"],
                              ["export_batch.client_id", "export_batch.id"],
                              name="fk_export_batch_document_batch", ondelete="CASCADE"),
         ForeignKeyConstraint(["client_id", "invoice_id"], ["invoice.client_id", "invoice.id"],
                              name="fk_export_batch_document_invoice"),
-        Index("ix_export_batch_document_invoice", "client_id", "invoice_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     batch_id: Mapped[int] = mapped_column(Integer, nullable=False)
     invoice_id: Mapped[int] = mapped_column(Integer, nullable=False)
 
@@ -102,18 +103,18 @@ class ExportBatchPayment(ClientOwnedThroughParent, Model):
     """A payment carried by a batch."""
 
     __tablename__ = "export_batch_payment"
-    __client_id_index__ = "ix_export_batch_payment_payment"
+    __client_id_index__ = "export_batch_payment_pkey"
     __table_args__ = (
-        UniqueConstraint("batch_id", "payment_id", name="uq_export_batch_payment"),
+        # the next export's anti-join reads (client_id, payment_id); no surrogate id.
+        PrimaryKeyConstraint("client_id", "payment_id", "batch_id",
+                             name="export_batch_payment_pkey"),
         ForeignKeyConstraint(["client_id", "batch_id"],
                              ["export_batch.client_id", "export_batch.id"],
                              name="fk_export_batch_payment_batch", ondelete="CASCADE"),
         ForeignKeyConstraint(["client_id", "payment_id"], ["payment.client_id", "payment.id"],
                              name="fk_export_batch_payment_payment"),
-        Index("ix_export_batch_payment_payment", "client_id", "payment_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     batch_id: Mapped[int] = mapped_column(Integer, nullable=False)
     payment_id: Mapped[int] = mapped_column(Integer, nullable=False)
 
