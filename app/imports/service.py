@@ -94,7 +94,9 @@ from sqlalchemy_continuum import Operation, version_class
 
 from app.imports.columns import KINDS
 from app.imports.reading import Limits, Table, french_number, read_file
-from app.imports.validation import Context, Plan, category_key, natural_key, validate
+from app.imports.validation import (
+    Context, Plan, article_key, category_key, contact_key, validate,
+)
 from app.messages import N_, TranslatableError
 from app.models.accounting import AccountingPlan, PlanAccount, PlanVatRate
 from app.models.clients import Client
@@ -215,32 +217,34 @@ def build_context(session, client_id: int, kind_code: str, *, update_existing: b
     categories, the VAT rates and the plan's accounts (a few more queries).
     Where two records share a natural key (possible for records created on the
     screens: « Dupont » twice in one town), the oldest one is the one an update
-    reaches."""
+    reaches. The records are read through their tables' columns, not the ORM
+    entities: the ORM's row processing was two thirds of this at 100,000 articles."""
     client_id = _client_id(client_id)
     kind = _kind(kind_code)
     existing: dict = {}
     if kind.code == "contacts":
         auxiliary: dict = {}
+        contacts = Contact.__table__.c
         rows = session.execute(
-            select(Contact.id, Contact.siren, Contact.name, Contact.first_name,
-                   Contact.postcode, Contact.auxiliary_account)
-            .where(Contact.client_id == client_id).order_by(Contact.id)).all()
-        for row in rows:
-            key = natural_key("contacts", {"siren": row.siren, "name": row.name,
-                                           "first_name": row.first_name,
-                                           "postcode": row.postcode})
+            select(contacts.id, contacts.siren, contacts.name, contacts.first_name,
+                   contacts.postcode, contacts.auxiliary_account)
+            .where(contacts.client_id == client_id).order_by(contacts.id)).all()
+        for record_id, siren, name, first_name, postcode, auxiliary_account in rows:
+            key = contact_key(siren, name, first_name, postcode)
             if key is not None:
-                existing.setdefault(key, row.id)
-            if row.auxiliary_account:
-                auxiliary.setdefault(row.auxiliary_account, row.id)
+                existing.setdefault(key, record_id)
+            if auxiliary_account:
+                auxiliary.setdefault(auxiliary_account, record_id)
         return Context(vat_rates=frozenset(), existing=existing, categories={},
                        update_existing=update_existing, auxiliary_accounts=auxiliary)
 
+    articles = Article.__table__.c
     # fetched at once: iterating the result would fetch row by row (a call per row).
-    rows = session.execute(select(Article.id, Article.reference, Article.label)
-                           .where(Article.client_id == client_id).order_by(Article.id)).all()
+    rows = session.execute(select(articles.id, articles.reference, articles.label)
+                           .where(articles.client_id == client_id)
+                           .order_by(articles.id)).all()
     for record_id, reference, label in rows:
-        key = natural_key("articles", {"reference": reference, "label": label})
+        key = article_key(reference, label)
         if key is not None:
             existing.setdefault(key, record_id)
     categories: dict = {}

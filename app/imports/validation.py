@@ -178,22 +178,29 @@ def natural_key(kind_code: str, fields: dict) -> Optional[tuple]:
     SIREN, else by (name, first name, postcode); an article by its reference,
     else by its designation; case, accents and spaces aside."""
     if kind_code == "contacts":
-        siren = fields.get("siren")
-        if siren:
-            return ("siren", "".join(str(siren).split()))
-        name = fields.get("name")
-        if not name:
-            return None
-        postcode = fields.get("postcode") or ""
-        return ("name", fold(name), fold(fields.get("first_name") or ""),
-                "".join(postcode.split()).casefold())
+        return contact_key(fields.get("siren"), fields.get("name"), fields.get("first_name"),
+                           fields.get("postcode"))
     if kind_code == "articles":
-        reference = fields.get("reference")
-        if reference:
-            return ("reference", fold(reference))
-        label = fields.get("label")
-        return ("label", fold(label)) if label else None
+        return article_key(fields.get("reference"), fields.get("label"))
     raise ValueError(f"Type d'import inconnu : {kind_code!r}")
+
+
+def contact_key(siren, name, first_name, postcode) -> Optional[tuple]:
+    """`natural_key` of a contact, from its columns (the dossier's contacts are
+    keyed by the thousand without a dict each)."""
+    if siren:
+        return ("siren", "".join(str(siren).split()))
+    if not name:
+        return None
+    return ("name", fold(name), fold(first_name or ""),
+            "".join((postcode or "").split()).casefold())
+
+
+def article_key(reference, label) -> Optional[tuple]:
+    """`natural_key` of an article, from its columns."""
+    if reference:
+        return ("reference", fold(reference))
+    return ("label", fold(label)) if label else None
 
 
 def category_key(name: str) -> str:
@@ -605,5 +612,5 @@ def _check_auxiliary_accounts(run: _Run):
             run.problem(index, "auxiliary_account", raw, run.say(AUXILIARY_TAKEN, value=code))
 
 
-__all__ = ["Context", "Plan", "Problem", "category_key", "natural_key", "problem_sentence",
-           "validate"]
+__all__ = ["Context", "Plan", "Problem", "article_key", "category_key", "contact_key",
+           "natural_key", "problem_sentence", "validate"]
