@@ -7,8 +7,10 @@ confirmation, and the number of SQL statements (no round trip per row).
 Every file is built here (CSV text or an openpyxl workbook); both databases."""
 import csv
 import datetime as dt
+import gc
 import io
 import re
+import threading
 from decimal import Decimal
 
 import openpyxl
@@ -861,3 +863,79 @@ def test_contacts_with_scattered_empty_cells_take_no_more_statements(ctx):
     for key in ("address_line1", "address_line2", "city", "email", "phone",
                 "auxiliary_account"):
         assert getattr(stored, key) == (again[key] or first[key] or None), key
+
+
+# The cyclic garbage collector during an import ------------------------------------------
+
+def _record_collector_state(monkeypatch, seen):
+    """Each stage of the import notes whether the collector runs, then does its work."""
+    from app.imports import service
+
+    for owner, name in ((service, "read_file"), (service, "build_context"),
+                        (service, "validate"), (service._Writer, "write_articles")):
+        original = getattr(owner, name)
+
+        def noted(*args, _original=original, _name=name, **kwargs):
+            seen.append((_name, gc.isenabled()))
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, noted)
+
+
+def test_the_collector_is_paused_while_an_import_runs_and_resumes_after(ctx, monkeypatch):
+    world = ctx
+    seen = []
+    _record_collector_state(monkeypatch, seen)
+    assert gc.isenabled()
+    outcome = run(world, world.a1, "articles", [article("A", "Vis"), article("B", "Écrou")])
+    assert outcome.created == 2
+    assert seen == [("read_file", False), ("build_context", False), ("validate", False),
+                    ("write_articles", False)]
+    assert gc.isenabled()
+
+    seen.clear()
+    with pytest.raises(ImportRefused):
+        run(world, world.a1, "articles", [article("C", "Clou", price="abc")])
+    assert [stage for stage, _ in seen] == ["read_file", "build_context", "validate"]
+    assert not any(running for _, running in seen)
+    assert gc.isenabled()
+
+
+def test_the_collector_resumes_when_the_last_of_overlapping_imports_ends():
+    from app.imports.service import collector_paused
+
+    first_entered, second_entered, first_left = (threading.Event() for _ in range(3))
+    states = {}
+
+    def first():
+        with collector_paused:
+            first_entered.set()
+            second_entered.wait(5)
+        first_left.set()
+
+    def second():
+        first_entered.wait(5)
+        with collector_paused:
+            second_entered.set()
+            first_left.wait(5)
+            states["after the first ended"] = gc.isenabled()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert states == {"after the first ended": False}
+    assert gc.isenabled()
+
+
+def test_a_collector_turned_off_before_the_import_stays_off():
+    from app.imports.service import collector_paused
+
+    gc.disable()
+    try:
+        with collector_paused:
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
