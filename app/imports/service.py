@@ -220,7 +220,8 @@ def build_context(session, client_id: int, kind_code: str, *, update_existing: b
     Where two records share a natural key (possible for records created on the
     screens: « Dupont » twice in one town), the oldest one is the one an update
     reaches. The records are read through their tables' columns, not the ORM
-    entities: the ORM's row processing was two thirds of this at 100,000 articles."""
+    entities: the ORM's row processing took 0.4 s of the 1 s this took at
+    100,000 articles."""
     client_id = _client_id(client_id)
     kind = _kind(kind_code)
     existing: dict = {}

@@ -186,8 +186,8 @@ def natural_key(kind_code: str, fields: dict) -> Optional[tuple]:
 
 
 def contact_key(siren, name, first_name, postcode) -> Optional[tuple]:
-    """`natural_key` of a contact, from its columns (the dossier's contacts are
-    keyed by the thousand without a dict each)."""
+    """`natural_key` of a contact, from its columns: build_context keys every
+    contact of the dossier without building a dict for each."""
     if siren:
         return ("siren", "".join(str(siren).split()))
     if not name:
