@@ -902,20 +902,20 @@ def test_the_collector_is_paused_while_an_import_runs_and_resumes_after(ctx, mon
 
 
 def test_the_collector_resumes_when_the_last_of_overlapping_imports_ends():
-    from app.imports.service import collector_paused
+    from app.imports.reading import paused_gc
 
     first_entered, second_entered, first_left = (threading.Event() for _ in range(3))
     states = {}
 
     def first():
-        with collector_paused:
+        with paused_gc():
             first_entered.set()
             second_entered.wait(5)
         first_left.set()
 
     def second():
         first_entered.wait(5)
-        with collector_paused:
+        with paused_gc():
             second_entered.set()
             first_left.wait(5)
             states["after the first ended"] = gc.isenabled()
@@ -930,11 +930,11 @@ def test_the_collector_resumes_when_the_last_of_overlapping_imports_ends():
 
 
 def test_a_collector_turned_off_before_the_import_stays_off():
-    from app.imports.service import collector_paused
+    from app.imports.reading import paused_gc
 
     gc.disable()
     try:
-        with collector_paused:
+        with paused_gc():
             assert not gc.isenabled()
         assert not gc.isenabled()
     finally:

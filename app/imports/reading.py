@@ -49,9 +49,9 @@ import gc
 import io
 import re
 import struct
+import threading
 import zipfile
 import zlib
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import zip_longest
@@ -290,19 +290,41 @@ class _Number(NamedTuple):
     value: object
 
 
-@contextmanager
-def paused_gc():
-    """The cyclic garbage collector paused while a file's rows are built: a
-    100,000-row import allocates a million containers and none is a cycle, yet
-    each collection would walk them all (a third of the reading time). The
-    collector is restarted by whoever paused it first."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+class _CollectorPause:
+    """See `paused_gc`. A count, not each pause restoring what it found: two
+    imports in two threads would otherwise turn the collector on under the one
+    still running."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._running = 0
+        self._resume = False
+
+    def __enter__(self):
+        with self._lock:
+            if self._running == 0:
+                self._resume = gc.isenabled()
+                gc.disable()
+            self._running += 1
+
+    def __exit__(self, *exc_info):
+        with self._lock:
+            self._running -= 1
+            if self._running == 0 and self._resume:
+                gc.enable()
+
+
+_COLLECTOR_PAUSE = _CollectorPause()
+
+
+def paused_gc() -> _CollectorPause:
+    """The cyclic garbage collector paused while an import reads, checks and
+    writes a file: a 100,000-row import allocates a million containers, keeps
+    them to its end and none is a cycle, yet each collection would walk them all
+    (a third of the reading time; a fifth to a third of a whole import,
+    benchmarks/README.md). Pauses nest; the collector resumes when the last one
+    running in the process ends, and stays off if it was off before."""
+    return _COLLECTOR_PAUSE
 
 
 def _read(data: bytes, filename: str, kind: ImportKind, limits: Limits) -> Table:

@@ -78,11 +78,9 @@ dossier's plan first (app.imports.validation.NO_RATES).
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hmac
 import json
 import secrets
-import threading
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Iterable, Optional
@@ -95,7 +93,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy_continuum import Operation, version_class
 
 from app.imports.columns import KINDS
-from app.imports.reading import Limits, Table, french_number, read_file
+from app.imports.reading import Limits, Table, french_number, paused_gc, read_file
 from app.imports.validation import (
     Context, Plan, article_key, category_key, contact_key, validate,
 )
@@ -269,44 +267,13 @@ def build_context(session, client_id: int, kind_code: str, *, update_existing: b
 
 # Preview and import ---------------------------------------------------------------------
 
-class _CyclicCollectorPause:
-    """Python's cyclic garbage collector paused while a file is read, checked and
-    written. An import allocates a few objects per cell and keeps them to its end,
-    and each collection of the older generations walks all of them again: a fifth
-    to a third of a 100,000-row import (benchmarks/README.md). What an import
-    allocates is freed by reference counting; the collector resumes when the last
-    import running in the process ends (a server may run several in threads), and
-    stays off if it was off before."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._running = 0
-        self._resume = False
-
-    def __enter__(self):
-        with self._lock:
-            if self._running == 0:
-                self._resume = gc.isenabled()
-                gc.disable()
-            self._running += 1
-
-    def __exit__(self, *exc_info):
-        with self._lock:
-            self._running -= 1
-            if self._running == 0 and self._resume:
-                gc.enable()
-
-
-collector_paused = _CyclicCollectorPause()
-
-
 def preview_import(session, client, kind_code: str, data: bytes, filename: str, *,
                    update_existing: bool, gettext: Callable, limits: Limits,
                    format_number: Callable = french_number) -> ImportOutcome:
     """Reads and validates the file against the dossier; writes nothing.
     Raises FileRefused when the file is refused as a whole."""
     kind = _kind(kind_code)
-    with collector_paused:
+    with paused_gc():
         table = read_file(data, filename, kind, limits=limits, gettext=gettext,
                           format_number=format_number)
         context = build_context(session, _client_id(client), kind.code,
@@ -324,7 +291,7 @@ def run_import(session, client, kind_code: str, data: bytes, filename: str, *,
     client_id = _client_id(client)
     now = now or utcnow()
     _lock_client(session, client_id)
-    with collector_paused:
+    with paused_gc():
         outcome = preview_import(session, client_id, kind_code, data, filename,
                                  update_existing=update_existing, gettext=gettext,
                                  limits=limits, format_number=format_number)
