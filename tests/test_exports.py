@@ -147,6 +147,55 @@ def test_export_fec_then_download_it_again_identically(app, world, exports):
     assert len(set(lettered.values())) >= 1
 
 
+def test_the_settlement_graph_letters_settled_groups_only(app, world, exports):
+    """Read from the database (both backends): a paid invoice and a paid deposit
+    are lettered with their payment, on the payment's date; an invoice a credit
+    note only partly corrects, a final invoice not yet paid, and an invoice paid
+    by a payment that keeps an unallocated part are not."""
+    from app.accounting.lettering import lettering_code
+    from app.exports.reading import settlement_graph
+    from app.models import Payment, PaymentAllocation
+
+    seeded = exports["a1"]
+    with app.app_context():
+        client = db.session.get(Client, world.a1)
+        martin = db.session.scalars(select(Contact).where(
+            Contact.client_id == world.a1, Contact.name == "Boutique Martin")).one()
+        third = _issue(client, martin, _line(price="100.00"), day=dt.date(2026, 4, 1))
+        _pay(client, martin, "500.00", dt.date(2026, 4, 5), "Virement", (third, "120.00"))
+        db.session.commit()
+        third_id = third.id
+
+        def payment_of(invoice_id):
+            return db.session.scalar(select(PaymentAllocation.payment_id).where(
+                PaymentAllocation.invoice_id == invoice_id))
+
+        graph = settlement_graph(db.session, world.a1)
+        letterings = {(kind, id_): graph.lettering(kind, id_) for kind, id_ in graph.nodes()}
+        credit_note = db.session.scalar(select(Invoice.id).where(
+            Invoice.corrects_invoice_id == seeded["second"]))
+        paid_on = {payment_id: date for payment_id, date in db.session.execute(
+            select(Payment.id, Payment.date).where(Payment.client_id == world.a1))}
+        invoice_payment, deposit_payment, third_payment = (
+            payment_of(seeded["invoice"]), payment_of(seeded["deposit"]), payment_of(third_id))
+    expected = {
+        ("document", seeded["invoice"]): (lettering_code(seeded["invoice"]),
+                                          paid_on[invoice_payment]),
+        ("payment", invoice_payment): (lettering_code(seeded["invoice"]),
+                                       paid_on[invoice_payment]),
+        ("document", seeded["deposit"]): (lettering_code(seeded["deposit"]),
+                                          paid_on[deposit_payment]),
+        ("payment", deposit_payment): (lettering_code(seeded["deposit"]),
+                                       paid_on[deposit_payment]),
+    }
+    assert {key: (value.code, value.date) for key, value in letterings.items()
+            if value is not None} == expected
+    for key in [("document", seeded["second"]), ("document", credit_note),
+                ("document", seeded["final"]), ("document", third_id),
+                ("payment", third_payment)]:
+        assert letterings.get(key) is None, key
+
+
 @pytest.mark.parametrize("model", [ExportBatchDocument, ExportBatchPayment])
 def test_a_mark_belongs_to_its_batchs_client_and_goes_with_its_batch(app, world, exports,
                                                                       model):

@@ -337,10 +337,17 @@ def settlement_graph(session, client_id: int) -> SettlementGraph:
             Invoice.client_id == client_id, Invoice.kind != "credit_note",
             or_(owing >= Decimal("0.005"), owing <= Decimal("-0.005")))):
         graph.mark_open("document", invoice_id)
-    allocated = (select(func.coalesce(func.sum(PaymentAllocation.amount), 0))
-                 .where(PaymentAllocation.client_id == Payment.client_id,
-                        PaymentAllocation.payment_id == Payment.id).scalar_subquery())
-    for (payment_id,) in session.execute(select(Payment.id).where(
-            Payment.client_id == client_id, Payment.amount - allocated >= Decimal("0.005"))):
+    # One grouped pass over the client's allocations, not a sum per payment.
+    allocated = (select(PaymentAllocation.payment_id,
+                        func.sum(PaymentAllocation.amount).label("amount"))
+                 .where(PaymentAllocation.client_id == client_id)
+                 .group_by(PaymentAllocation.payment_id).subquery())
+    for (payment_id,) in session.execute(
+            select(Payment.id)
+            .outerjoin(allocated, allocated.c.payment_id == Payment.id)
+            .where(Payment.client_id == client_id,
+                   Payment.amount - func.coalesce(allocated.c.amount, 0) >= Decimal("0.005"))):
         graph.mark_open("payment", payment_id)
+    # Resolved now, before the documents' cursors open: its peak and their buffers do not add up.
+    graph.resolve()
     return graph
