@@ -137,3 +137,41 @@ def test_assign_a_client_to_restreint_who_then_sees_it(demo, live_server, page, 
     page.goto(f"{live_server}/clientview/list/")
     assert result_count(page) == 6
     assert name in page.inner_text("table.client-table")
+
+
+def support_button_box(page):
+    page.wait_for_timeout(100)  # the class follows the scroll on the next animation frame
+    box = page.locator("#support-button").bounding_box()
+    label = page.locator("#support-button .support-button-label").bounding_box()
+    return box, label
+
+
+def test_support_button_keeps_only_its_icon_while_the_page_scrolls(demo, live_server, page,
+                                                                    screenshot):
+    """The floating « Contacter le support » button covered the lines scrolling under it:
+    it shrinks to its icon between the top and the end of a long page."""
+    login(page, live_server, "collaborateur")
+    page.goto(f"{live_server}/clientview/list/?size=100")
+    button = page.locator("#support-button")
+    box, label = support_button_box(page)
+    assert "is-compact" not in (button.get_attribute("class") or "")
+    assert label["width"] > 50 and box["width"] > 120
+
+    page.evaluate("window.scrollTo(0, 400)")
+    box, label = support_button_box(page)
+    assert "is-compact" in button.get_attribute("class")
+    assert box["width"] < 60 and label["width"] <= 1
+    assert button.get_attribute("aria-controls") == "support-modal"
+    screenshot("support-button-compact")
+    page.hover("#support-button")
+    box, label = support_button_box(page)
+    assert label["width"] > 50
+
+    page.mouse.move(10, 10)
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    box, label = support_button_box(page)
+    assert "is-compact" not in button.get_attribute("class")
+    assert label["width"] > 50
+    # At the end, the page's last line stays above the button.
+    last = page.locator(".client-table tbody tr").last.bounding_box()
+    assert last["y"] + last["height"] <= box["y"]

@@ -5,7 +5,11 @@
   "use strict";
   var button = document.getElementById("support-button");
   var modal = document.getElementById("support-modal");
-  if (!button || !modal || !window.jQuery || !window.jQuery.fn.modal) {
+  if (!button) {
+    return;
+  }
+  compactWhileScrolling(button);
+  if (!modal || !window.jQuery || !window.jQuery.fn.modal) {
     return;
   }
   var $modal = window.jQuery(modal);
@@ -34,4 +38,29 @@
   $modal.on("hidden.bs.modal", function () {
     button.focus();
   });
+
+  // The button floats over the page: once the page is scrolled, lines pass under it, so
+  // it keeps only its icon (support.css, `is-compact`) until the end of the page, where
+  // the body's bottom padding leaves it room for its label (as at the top, where it must
+  // be seen).
+  function compactWhileScrolling(element) {
+    var END_MARGIN = 2;  // px: a zoomed page may stop a fraction of a pixel short of its end
+    var pending = false;
+    function update() {
+      pending = false;
+      var root = document.documentElement;
+      var top = window.pageYOffset || root.scrollTop;
+      var atEnd = top + window.innerHeight >= root.scrollHeight - END_MARGIN;
+      element.classList.toggle("is-compact", top > 0 && !atEnd);
+    }
+    function schedule() {
+      if (!pending) {
+        pending = true;
+        window.requestAnimationFrame(update);
+      }
+    }
+    window.addEventListener("scroll", schedule, { passive: true });
+    window.addEventListener("resize", schedule);
+    update();
+  }
 })();
