@@ -606,8 +606,8 @@ def _check_auxiliary_accounts(run: _Run):
         owner = owners.get(code)
         if owner is None:
             continue
-        key = natural_key("contacts", {name: clean[name][index] for name in
-                                       ("siren", "name", "first_name", "postcode")})
+        key = contact_key(clean["siren"][index], clean["name"][index],
+                          clean["first_name"][index], clean["postcode"][index])
         if owner != existing.get(key):
             run.problem(index, "auxiliary_account", raw, run.say(AUXILIARY_TAKEN, value=code))
 
