@@ -1,6 +1,7 @@
 """Importing articles as a collaborator does it, in Chromium (issue 8): download the
 template, fill three rows (one wrong), upload, read the report, fix the row, import,
-and find the three articles in the client's space."""
+and find the three articles in the client's space; the same file again is refused,
+each article already in the dossier."""
 import datetime as dt
 
 import pytest
@@ -116,3 +117,22 @@ def test_import_articles_fix_the_wrong_row_and_find_them(client_id, live_server,
     for row in ARTICLES:
         assert row["label"] in listing, row["label"]
     screenshot("imports-articles-in-space")
+
+    # The same file again: each article is already in the dossier, and the report shows
+    # each reference whole beside its long reason (the value column was squeezed to a
+    # letter: « IMP-00|1 »).
+    page.goto(f"{live_server}/clients/{client_id}/?onglet=imports")
+    page.click("text=Importer des contacts ou des articles")
+    page.wait_for_load_state()
+    page.set_input_files("#file-articles", str(template))
+    page.click("#import-articles button:has-text('Vérifier le fichier')")
+    page.wait_for_load_state()
+    problems = page.locator("table.import-problems tbody tr")
+    assert problems.count() == 3
+    assert "Mettre à jour ceux qui existent déjà" in problems.first.inner_text()
+    values = problems.locator("code.import-value")
+    assert values.all_inner_texts() == ["IMP-001", "IMP-002", "IMP-003"]
+    line_height = values.first.evaluate(
+        "element => parseFloat(getComputedStyle(element).lineHeight)")
+    assert all(values.nth(i).bounding_box()["height"] < 1.5 * line_height for i in range(3))
+    screenshot("imports-report-same-file")
