@@ -245,6 +245,81 @@ def test_a_second_export_carries_only_what_is_new(app, world, exports):
     assert (third.document_count, third.payment_count, third.include_exported) == (6, 2, True)
 
 
+
+def test_a_draft_issued_while_the_export_runs_is_carried_and_counted_once(app, world, exports,
+                                                                        monkeypatch):
+    """Another user issues a draft (stamped before the export's cutoff) once the export
+    has counted what it carries. PostgreSQL holds the issue back until the export ends
+    (the export's lock on the client row): it goes into the next export. SQLite lets it
+    land before the export's first write: the batch carries it, marks it and counts it.
+    Either way it is exported once, and the batch's counts are what it carries."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    from app.exports import batches
+    from app.models.mixins import utcnow
+
+    def gettext(text, **params):
+        return text % params if params else text
+
+    request = ExportRequest(client_id=world.a1, start=dt.date(2026, 1, 1),
+                            end=dt.date(2026, 12, 31), format="fec")
+    held_back = []
+    with app.app_context():
+        client = db.session.get(Client, world.a1)
+        contact = db.session.scalars(select(Contact).where(Contact.client_id == client.id)).first()
+        draft_id = docs.save_draft(db.session, client, docs.DraftInput(
+            kind="invoice", contact_id=contact.id, lines=[_line(price="10.00")],
+            issue_date=dt.date(2026, 11, 19))).id
+        db.session.commit()
+        counted = batches.count_selection
+
+        def count_then_issue_elsewhere(session, selection):
+            result = counted(session, selection)
+            with Session(db.engine) as other:
+                if other.get_bind().dialect.name == "postgresql":
+                    other.execute(sql("SET lock_timeout = '1s'"))
+                try:
+                    docs.issue(other, other.get(Client, world.a1),
+                               other.get(Invoice, draft_id), TODAY)
+                    other.commit()
+                except OperationalError:
+                    other.rollback()
+                    held_back.append(True)
+            return result
+
+        monkeypatch.setattr(batches, "count_selection", count_then_issue_elsewhere)
+        # The cutoff after the other user's issue: its transaction stamped the document first.
+        first = run_export(db.session, client, request, user_id=None, user_name="test",
+                           gettext=gettext, now=utcnow() + dt.timedelta(minutes=5))
+        db.session.commit()
+        monkeypatch.setattr(batches, "count_selection", counted)
+        postgres = db.session.get_bind().dialect.name == "postgresql"
+        assert held_back == ([True] if postgres else [])
+
+        def carried(batch):
+            return db.session.scalars(select(ExportBatchDocument.invoice_id).where(
+                ExportBatchDocument.batch_id == batch.id)).all()
+        if postgres:
+            assert (first.document_count, first.payment_count) == (5, 2)
+            assert draft_id not in carried(first) and len(carried(first)) == 5
+            docs.issue(db.session, client, db.session.get(Invoice, draft_id), TODAY)
+            db.session.commit()
+            second = run_export(db.session, client, request, user_id=None, user_name="test",
+                                gettext=gettext, now=utcnow() + dt.timedelta(minutes=6))
+            assert (second.document_count, second.payment_count, carried(second)) == \
+                (1, 0, [draft_id])
+        else:
+            assert (first.document_count, first.payment_count) == (6, 2)
+            assert draft_id in carried(first) and len(carried(first)) == 6
+            assert first.progress_done == first.progress_total == 8
+            with pytest.raises(ExportBlocked):
+                run_export(db.session, client, request, user_id=None, user_name="test",
+                           gettext=gettext, now=utcnow() + dt.timedelta(minutes=6))
+        db.session.rollback()
+        db.session.remove()
+
+
 def test_no_export_without_a_dossier_number_and_nothing_is_written(app, world, exports):
     update_client(app, world.a1, dossier_code=None)
     before = _counts(app)

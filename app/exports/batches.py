@@ -343,14 +343,18 @@ def run_export(session, client: Client, request: ExportRequest, *, user_id: Opti
     batch.finished_at = utcnow()
     batch.entry_count = counted.entry_count
     batch.line_count = counted.line_count
-    batch.progress_done = documents + payments
+    # What the batch carries, not what was counted before: a draft issued by another
+    # user between the count and the reading (dated before the cutoff) is carried too.
+    batch.document_count = len(carried.documents)
+    batch.payment_count = len(carried.payments)
+    batch.progress_done = batch.progress_total = len(carried.documents) + len(carried.payments)
     batch.numbering = dict(numbering.last)
     batch.file_name = file_name(client, request, batch.number)
     batch.file_size = store.size
     batch.sha256 = store.sha256.hexdigest()
     session.flush()
     if on_progress is not None:
-        on_progress(documents + payments, documents + payments)
+        on_progress(batch.progress_done, batch.progress_total)
     return batch
 
 
