@@ -29,6 +29,11 @@ TODAY = dt.date(2026, 11, 20)
 YEAR = {"start": "2026-01-01", "end": "2026-12-31"}
 
 
+def plain_gettext(text, **params):
+    """No translation: the message as written, for run_export called directly."""
+    return text % params if params else text
+
+
 def _line(label="Prestation", price="100.00", rate="20", nature="services", quantity="1",
           article=None):
     return docs.LineInput(label=label, quantity=D(quantity), unit_price_ht=D(price),
@@ -245,7 +250,6 @@ def test_a_second_export_carries_only_what_is_new(app, world, exports):
     assert (third.document_count, third.payment_count, third.include_exported) == (6, 2, True)
 
 
-
 def test_a_draft_issued_while_the_export_runs_is_carried_and_counted_once(app, world, exports,
                                                                         monkeypatch):
     """Another user issues a draft (stamped before the export's cutoff) once the export
@@ -258,9 +262,6 @@ def test_a_draft_issued_while_the_export_runs_is_carried_and_counted_once(app, w
 
     from app.exports import batches
     from app.models.mixins import utcnow
-
-    def gettext(text, **params):
-        return text % params if params else text
 
     request = ExportRequest(client_id=world.a1, start=dt.date(2026, 1, 1),
                             end=dt.date(2026, 12, 31), format="fec")
@@ -291,7 +292,7 @@ def test_a_draft_issued_while_the_export_runs_is_carried_and_counted_once(app, w
         monkeypatch.setattr(batches, "count_selection", count_then_issue_elsewhere)
         # The cutoff after the other user's issue: its transaction stamped the document first.
         first = run_export(db.session, client, request, user_id=None, user_name="test",
-                           gettext=gettext, now=utcnow() + dt.timedelta(minutes=5))
+                           gettext=plain_gettext, now=utcnow() + dt.timedelta(minutes=5))
         db.session.commit()
         monkeypatch.setattr(batches, "count_selection", counted)
         postgres = db.session.get_bind().dialect.name == "postgresql"
@@ -306,7 +307,7 @@ def test_a_draft_issued_while_the_export_runs_is_carried_and_counted_once(app, w
             docs.issue(db.session, client, db.session.get(Invoice, draft_id), TODAY)
             db.session.commit()
             second = run_export(db.session, client, request, user_id=None, user_name="test",
-                                gettext=gettext, now=utcnow() + dt.timedelta(minutes=6))
+                                gettext=plain_gettext, now=utcnow() + dt.timedelta(minutes=6))
             assert (second.document_count, second.payment_count, carried(second)) == \
                 (1, 0, [draft_id])
         else:
@@ -315,7 +316,7 @@ def test_a_draft_issued_while_the_export_runs_is_carried_and_counted_once(app, w
             assert first.progress_done == first.progress_total == 8
             with pytest.raises(ExportBlocked):
                 run_export(db.session, client, request, user_id=None, user_name="test",
-                           gettext=gettext, now=utcnow() + dt.timedelta(minutes=6))
+                           gettext=plain_gettext, now=utcnow() + dt.timedelta(minutes=6))
         db.session.rollback()
         db.session.remove()
 
@@ -360,7 +361,7 @@ def test_an_unbalanced_entry_stops_the_export_and_nothing_is_written(app, world,
         with pytest.raises(ExportBlocked) as blocked:
             run_export(db.session, client, ExportRequest(world.a1, dt.date(2026, 1, 1),
                                                          dt.date(2026, 12, 31)),
-                       user_id=None, user_name="test", gettext=lambda m, **p: m % p if p else m)
+                       user_id=None, user_name="test", gettext=plain_gettext)
         db.session.rollback()
         assert "n'est pas équilibrée" in blocked.value.blockers[0].message
     assert _counts(app) == (0, 0, 0, 0)
