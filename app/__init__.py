@@ -103,6 +103,17 @@ def _install_request_guards(app):
     app.before_request(check_action_name)
     app.after_request(security_headers)
     register_error_pages(app)
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
+
+
+def _favicon():
+    """The icon at the address browsers ask by default. Not the 404 page: rendered for a
+    visitor, that page wrote the session cookie (Flask-Login marks it not fresh), and a
+    late answer to the login page's request overwrote the cookie of the login that had
+    just succeeded — the user found themselves logged out."""
+    from flask import redirect, url_for
+
+    return redirect(url_for("static", filename="img/favicon.svg"), code=301)
 
 
 def _register_template_helpers(app):

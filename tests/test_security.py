@@ -110,6 +110,28 @@ def test_login_form_with_csrf_token_works(app, world):
     Browser(app, "collab_a")  # asserts the redirect away from /login/
 
 
+
+def test_the_login_pages_icon_cannot_log_the_user_out(app, world):
+    """The login page's icon request may come back after the login itself (a password
+    manager submits at once). Its answer must not carry the visitor's session cookie,
+    which would replace the logged-in one: it was the 404 page, and it did."""
+    browser = Browser(app)
+    login_page = browser.get("/login/")
+    icon = re.search(r'<link rel="icon"[^>]*href="([^"]+)"', login_page.text).group(1)
+    visitor_cookie = browser.client.get_cookie("session").value
+    browser.login("collab_a")
+    assert browser.client.get_cookie("session").value != visitor_cookie
+    late = app.test_client()
+    late.set_cookie("session", visitor_cookie)
+    for path in ("/favicon.ico", icon):
+        answer = late.get(path)
+        assert answer.status_code in (200, 301), path
+        assert not answer.headers.getlist("Set-Cookie"), path
+    assert late.get("/favicon.ico", follow_redirects=True).mimetype == "image/svg+xml"
+    # Still logged in after both answers.
+    assert browser.get("/clientview/list/").status_code == 200
+
+
 # No GET changes anything ----------------------------------------------------
 
 MUTATING_WORDS = ("delete", "action", "edit", "add")
